@@ -1,0 +1,65 @@
+"""Small pieces every command module uses: options, the actor, parsing dates and stdin."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import typer
+
+from iticket.cli.context import AppContext
+from iticket.cli.output import err
+from iticket.core.errors import ValidationError
+from iticket.core.i18n import _
+from iticket.core.models import Actor
+
+JSON_HELP = "Print one JSON document on stdout."
+
+
+def json_option() -> bool:
+    return typer.Option(False, "--json", help=JSON_HELP)  # type: ignore[no-any-return]
+
+
+def ctx_of(ctx: typer.Context) -> AppContext:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, AppContext)
+    return obj
+
+
+def actor_of(ctx: typer.Context) -> Actor:
+    actor = ctx_of(ctx).actor()
+    if actor.must_change_password:
+        err.print(
+            _("Warning: your password is a default or was reset; change it with 'iticket users passwd'."),
+            markup=False,
+        )
+    return actor
+
+
+def parse_date(value: str | None, *, what: str = "--date") -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(
+            _("Invalid date for {opt}: '{value}' (use YYYY-MM-DD).").format(opt=what, value=value)
+        ) from None
+
+
+def text_or_stdin(value: str) -> str:
+    """``-`` reads the text from standard input (multi-line notes from scripts)."""
+    if value == "-":
+        return sys.stdin.read()
+    return value
+
+
+def read_password(prompt: str, *, from_stdin: bool, confirm: bool = False) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise ValidationError(_("No password on standard input."))
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValidationError(_("No terminal to ask for the password; use --password-stdin."))
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)  # type: ignore[no-any-return]

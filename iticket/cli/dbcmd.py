@@ -1,0 +1,47 @@
+"""``iticket init`` and ``iticket db upgrade | current``."""
+
+from __future__ import annotations
+
+import typer
+
+from iticket.cli.common import ctx_of, json_option
+from iticket.cli.output import err, handled, print_json
+from iticket.core import db as dbmod
+from iticket.core.i18n import _
+from iticket.core.seed import seed
+
+db_app = typer.Typer(help=_("Database maintenance."), no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init", help=_("Create the database, the units and the seed accounts (idempotent)."))(init)
+    app.add_typer(db_app, name="db")
+
+
+def init(ctx: typer.Context, as_json: bool = json_option()) -> None:
+    app_ctx = ctx_of(ctx)
+    with handled(as_json):
+        report = seed(app_ctx.db)
+        if as_json:
+            print_json({"database": app_ctx.db.url, "units_created": report.units_created,
+                        "users_created": report.users_created, "sectors_created": report.sectors_created})
+            return
+        err.print(_("Database ready: {url}").format(url=app_ctx.db.url), markup=False)
+        if report.users_created:
+            err.print(_("Created users: {names} (password = username; change it at first login).").format(
+                names=", ".join(report.users_created)), markup=False)
+        else:
+            err.print(_("Nothing to create: the seed accounts already exist."), markup=False)
+
+
+@db_app.command("upgrade", help=_("Apply pending migrations."))
+def upgrade(ctx: typer.Context, as_json: bool = json_option()) -> None:
+    app_ctx = ctx_of(ctx)
+    with handled(as_json):
+        database = app_ctx.db  # migrates on first use
+        dbmod.upgrade(database)
+        rev = dbmod.current_revision(database)
+        if as_json:
+            print_json({"database": database.url, "revision": rev})
+        else:
+            err.print(_("Database at revision {rev}.").format(rev=rev), markup=False)

@@ -1,0 +1,61 @@
+"""The ``iticket`` command. With no arguments it opens the terminal UI.
+
+Sub-command modules are imported here, but each keeps heavy front-end libraries (Textual,
+aiohttp) inside the function that launches them, so ``iticket assign`` never pays for them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from iticket.cli import activity as activity_cmd
+from iticket.cli import auth as auth_cmd
+from iticket.cli import dbcmd, tasks, tickets, users
+from iticket.cli.context import AppContext
+from iticket.core.i18n import _
+
+app = typer.Typer(
+    name="iticket",
+    help=_("iTicket: the hospital IT helpdesk (WhatsApp intake, terminal UI, scripting CLI)."),
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None, "--db", envvar="ITICKET_DATABASE_URL", help=_("Database URL (default: SQLite in the user data dir).")
+    ),
+) -> None:
+    ctx.obj = AppContext(db_url=db)
+    if ctx.invoked_subcommand is None:
+        from iticket.cli.tui import open_tui
+
+        open_tui(ctx.obj)
+
+
+auth_cmd.register(app)
+dbcmd.register(app)
+tickets.register(app)
+tasks.register(app)
+activity_cmd.register(app)
+users.register(app)
+
+for _module in ("stats", "export", "bot", "tui"):
+    try:
+        __import__(f"iticket.cli.{_module}")
+        sys.modules[f"iticket.cli.{_module}"].register(app)  # type: ignore[attr-defined]
+    except ModuleNotFoundError as exc:  # pragma: no cover - only while a front end is missing
+        if exc.name != f"iticket.cli.{_module}":
+            raise
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,92 @@
+"""Console, exit codes and the one place core errors become exit codes and messages.
+
+stdout is data, stderr is talk. With ``--json`` exactly one JSON document goes to stdout, and an
+error is ``{"error": {"code", "message"}}`` on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import IntEnum
+from typing import Any, NoReturn
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+
+from iticket.core import errors
+from iticket.core.i18n import _
+
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+class Exit(IntEnum):
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    NOT_AUTHENTICATED = 3
+    PERMISSION_DENIED = 4
+    NOT_FOUND = 5
+    CONFLICT = 6
+
+
+_CODES: list[tuple[type[errors.ITicketError], Exit]] = [
+    (errors.NotAuthenticated, Exit.NOT_AUTHENTICATED),
+    (errors.PermissionDenied, Exit.PERMISSION_DENIED),
+    (errors.NotFound, Exit.NOT_FOUND),
+    (errors.Conflict, Exit.CONFLICT),
+    (errors.ValidationError, Exit.USAGE),
+]
+
+
+def exit_code_for(exc: errors.ITicketError) -> Exit:
+    for kind, code in _CODES:
+        if isinstance(exc, kind):
+            return code
+    return Exit.UNEXPECTED
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return to_jsonable(value.model_dump())
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "value") and isinstance(value.value, str):
+        return value.value
+    return value
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def fail(code: Exit, message: str, *, as_json: bool, error_code: str | None = None) -> NoReturn:
+    if as_json:
+        sys.stderr.write(
+            json.dumps({"error": {"code": error_code or code.name.lower(), "message": message}},
+                       ensure_ascii=False) + "\n"
+        )
+    else:
+        err.print(_("Error: {message}").format(message=message), markup=False)
+    raise typer.Exit(int(code))
+
+
+@contextmanager
+def handled(as_json: bool) -> Iterator[None]:
+    """Turn expected errors into one line and an exit code; never a traceback for user mistakes."""
+    try:
+        yield
+    except errors.ITicketError as exc:
+        fail(exit_code_for(exc), exc.message, as_json=as_json, error_code=exc.code)

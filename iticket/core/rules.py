@@ -1,0 +1,83 @@
+"""Pure ticket rules: which status changes are allowed, and what each one leads to."""
+
+from __future__ import annotations
+
+from iticket.core.errors import Conflict, ValidationError
+from iticket.core.i18n import _
+from iticket.core.models import Status
+
+MAX_NOTE = 10_000
+MAX_DETAIL = 10_000
+MAX_MESSAGE = 1_000
+
+
+def status_label(status: Status | str) -> str:
+    labels = {
+        Status.PENDING: _("pending"),
+        Status.IN_PROGRESS: _("in progress"),
+        Status.RESOLVED: _("resolved"),
+        Status.REJECTED: _("rejected"),
+    }
+    return labels.get(Status(status), str(status))
+
+
+def _closed(ticket_id: int, status: Status) -> Conflict:
+    return Conflict(
+        _("Ticket #{id} is {status}; reopen it first.").format(
+            id=ticket_id, status=status_label(status)
+        )
+    )
+
+
+def check_assign(ticket_id: int, status: Status) -> Status:
+    """Assigning a user makes an open ticket ``in_progress``."""
+    if not status.is_open:
+        raise _closed(ticket_id, status)
+    return Status.IN_PROGRESS
+
+
+def check_unassign(ticket_id: int, status: Status, has_assignee: bool) -> Status:
+    if not status.is_open:
+        raise _closed(ticket_id, status)
+    if not has_assignee:
+        raise Conflict(_("Ticket #{id} is not assigned to anyone.").format(id=ticket_id))
+    return Status.PENDING
+
+
+def check_route(ticket_id: int, status: Status) -> Status:
+    """Routing to a unit leaves the ticket unassigned, so it waits as ``pending`` there."""
+    if not status.is_open:
+        raise _closed(ticket_id, status)
+    return Status.PENDING
+
+
+def check_close(ticket_id: int, status: Status, target: Status) -> Status:
+    if not status.is_open:
+        raise Conflict(
+            _("Ticket #{id} is already {status}.").format(id=ticket_id, status=status_label(status))
+        )
+    return target
+
+
+def check_reopen(ticket_id: int, status: Status) -> Status:
+    if status.is_open:
+        raise Conflict(
+            _("Ticket #{id} is {status}, not closed.").format(
+                id=ticket_id, status=status_label(status)
+            )
+        )
+    return Status.PENDING
+
+
+def clean_text(value: str | None, *, what: str, max_len: int, required: bool = True) -> str:
+    """Strip and bound a free-text field; ``what`` is the already translated field name."""
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError(_("{what} cannot be empty.").format(what=what))
+    if len(text) > max_len:
+        raise ValidationError(
+            _("{what} is too long ({n} characters, at most {max}).").format(
+                what=what, n=len(text), max=max_len
+            )
+        )
+    return text
