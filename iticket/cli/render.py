@@ -12,78 +12,15 @@ from typing import Any
 from rich.table import Table
 
 from iticket.core.i18n import _
-from iticket.core.models import (
-    ActivityKind,
-    ActivityPublic,
-    NotePublic,
-    TaskPublic,
-    TicketDetail,
-    TicketPublic,
-    UserPublic,
-)
+from iticket.core.models import ActivityKind, ActivityPublic, TicketPublic, UserPublic
 from iticket.core.rules import status_label
-
-
-def ticket_json(t: TicketPublic) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "status": t.status.value,
-        "unit": t.unit,
-        "assignee": t.assignee,
-        "requester": {
-            "name": t.requester.name,
-            "sector": t.requester.sector,
-            "extension": t.requester.extension,
-            "phone": t.requester.phone,
-        },
-        "detail": t.detail,
-        "created_at": t.created_at.isoformat(),
-        "updated_at": t.updated_at.isoformat(),
-        "closed_at": t.closed_at.isoformat() if t.closed_at else None,
-        "version": t.version,
-    }
-
-
-def note_json(n: NotePublic) -> dict[str, Any]:
-    return {"id": n.id, "author": n.author, "created_at": n.created_at.isoformat(), "text": n.text}
-
-
-def activity_json(a: ActivityPublic) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "at": a.at.isoformat(),
-        "kind": a.kind.value,
-        "actor": a.actor,
-        "ticket": a.ticket_id,
-        "unit": a.unit,
-        "other_unit": a.other_unit,
-        "user": a.user,
-        "before": a.before,
-        "after": a.after,
-        "detail": a.detail,
-    }
-
-
-def detail_json(d: TicketDetail) -> dict[str, Any]:
-    return {
-        **ticket_json(d.ticket),
-        "notes": [note_json(n) for n in d.notes],
-        "activity": [activity_json(a) for a in d.activity],
-    }
-
-
-def task_json(t: TaskPublic) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "unit": t.unit,
-        "date": t.day.isoformat(),
-        "text": t.text,
-        "author": t.author,
-        "created_at": t.created_at.isoformat(),
-        "done": t.done,
-        "done_at": t.done_at.isoformat() if t.done_at else None,
-        "done_by": t.done_by,
-    }
+from iticket.core.serialize import (  # noqa: F401  (re-exported for the CLI modules)
+    activity_json,
+    detail_json,
+    note_json,
+    task_json,
+    ticket_json,
+)
 
 
 def user_json(u: UserPublic) -> dict[str, Any]:
