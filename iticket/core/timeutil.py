@@ -6,15 +6,37 @@ values; PostgreSQL gets ``timestamptz``. Front ends convert to the hospital's zo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+_clock: Callable[[], datetime] | None = None
+
 
 def utcnow() -> datetime:
+    """Now, in UTC. Every service stamps rows through this one function, so the clock seam
+    below moves all of them together."""
+    if _clock is not None:
+        return _clock()
     return datetime.now(UTC)
+
+
+@contextmanager
+def clock(now: Callable[[], datetime]) -> Iterator[None]:
+    """Run a block with ``utcnow()`` answered by ``now`` (an aware datetime factory).
+
+    Explicit and scoped on purpose: ``iticket demo`` replays two months of history through the
+    real services, and tests pin "now"; production code never sets it."""
+    global _clock
+    previous, _clock = _clock, now
+    try:
+        yield
+    finally:
+        _clock = previous
 
 
 class UTCDateTime(TypeDecorator[datetime]):
