@@ -12,7 +12,8 @@ import json
 
 from sqlmodel import Session
 
-from iticket.core.models import OutboundMessage, Ticket
+from iticket.core.models import ActivityKind, OutboundMessage, Ticket
+from iticket.core.services._common import log
 
 TICKET_CREATED = "ticket_created"
 TICKET_RESOLVED = "ticket_resolved"
@@ -45,3 +46,18 @@ def queue_reply(session: Session, to_wa_id: str, message: dict[str, object]) -> 
             body=json.dumps(message, ensure_ascii=False),
         )
     )
+
+
+def record_undeliverable(session: Session, message: OutboundMessage, *, code: int | None,
+                         error: str) -> None:
+    """Give up on a message: it becomes ``dead`` and, when it concerns a ticket, the ticket's
+    activity says so (staff then know the requester was not told)."""
+    message.state = "dead"
+    message.last_error_code = code
+    message.last_error = error[:2000]
+    session.add(message)
+    if message.ticket_id is not None:
+        ticket = session.get(Ticket, message.ticket_id)
+        log(session, ActivityKind.NOTIFICATION_FAILED, actor_id=None, ticket_id=message.ticket_id,
+            unit=ticket.unit_code if ticket else None, before=message.purpose,
+            after=str(code) if code is not None else None, detail=error[:500])
