@@ -65,7 +65,7 @@ from iticket.core.timeutil import local_zone, utcnow
 
 __all__ = [
     "DayStats", "HourStats", "SectorStats", "StatsReport", "Totals", "UnitStats", "UserStats",
-    "compute_stats", "resolve_zone", "stats_json", "utc_range",
+    "check_unit", "compute_stats", "resolve_zone", "stats_json", "utc_range",
 ]
 
 _CLOSED = (Status.RESOLVED.value, Status.REJECTED.value)
@@ -115,7 +115,7 @@ def compute_stats(
     zone, zone_name = resolve_zone(timezone)
     start, end = utc_range(date_from, date_to, zone)
     with db.read() as session:
-        code = _check_unit(session, unit)
+        code = check_unit(session, unit)
         q = _Queries(session, db.dialect, start, end, code, zone)
         closes = q.closes_by_user()
         created = q.created_by_unit()
@@ -169,7 +169,7 @@ def compute_stats(
     )
 
 
-def _check_unit(session: Session, unit: str | None) -> str | None:
+def check_unit(session: Session, unit: str | None) -> str | None:
     code = (unit or "").strip().lower()
     if code in ("", "all"):
         return None

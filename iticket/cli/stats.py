@@ -1,0 +1,176 @@
+"""``iticket stats``: resolved/rejected/created per unit, user, day or sector (admins only).
+
+Formats: ``table`` (rich tables on stdout), ``json`` (the whole report as one document, see
+``iticket.core.services.stats_schemas.stats_json``), ``csv`` (the ``--by`` table, in the same
+spreadsheet dialect as ``iticket export``), and ``--plot`` (plotext bar charts; plotext is
+imported only then). Numbers come from ``core.services.stats.compute_stats``; this module only
+renders them.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from iticket.cli.common import actor_of, ctx_of, parse_date
+from iticket.cli.output import handled, out, print_json
+from iticket.core.errors import ValidationError
+from iticket.core.i18n import _
+from iticket.core.services.stats import StatsReport, compute_stats, stats_json
+
+
+class By(StrEnum):
+    UNIT = "unit"
+    USER = "user"
+    DAY = "day"
+    SECTOR = "sector"
+    HOUR = "hour"
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("stats", help=_("Resolved and rejected tickets per unit and per user (admins)."))(stats)
+
+
+def stats(
+    ctx: typer.Context,
+    date_from: str | None = typer.Option(None, "--from", help=_("First day (YYYY-MM-DD, local), inclusive.")),
+    date_to: str | None = typer.Option(None, "--to", help=_("Last day (YYYY-MM-DD, local), inclusive.")),
+    unit: str | None = typer.Option(None, "--unit", help=_("Only this unit.")),
+    by: str | None = typer.Option(None, "--by", help="unit | user | day | sector | hour"),
+    fmt: str = typer.Option("table", "--format", help="table | json | csv"),
+    plot: bool = typer.Option(False, "--plot", help=_("Bar charts in the terminal.")),
+    timezone: str | None = typer.Option(None, "--timezone", envvar="ITICKET_TIMEZONE",
+                                        help=_("IANA time zone of the dates (default: the system's).")),
+) -> None:
+    as_json = fmt == Format.JSON
+    with handled(as_json):
+        kind = _choice(Format, fmt, "--format")
+        group = _choice(By, by, "--by") if by else None
+        report = compute_stats(
+            ctx_of(ctx).db, actor=actor_of(ctx),
+            date_from=parse_date(date_from, what="--from"), date_to=parse_date(date_to, what="--to"),
+            unit=unit, timezone=timezone,
+        )
+        if kind == Format.JSON:
+            print_json(stats_json(report))
+        elif kind == Format.CSV:
+            _csv(report, group or By.UNIT)
+        elif plot:
+            _plot(report, group or By.UNIT)
+        else:
+            _tables(report, group)
+
+
+def _choice(enum: type[StrEnum], value: str, option: str) -> Any:
+    try:
+        return enum(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise ValidationError(
+            _("Invalid value for {opt}: '{value}' (use {allowed}).").format(opt=option, value=value, allowed=allowed)
+        ) from None
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value < 120:
+        return _("{n} min").format(n=f"{value:.0f}")
+    return _("{n} h").format(n=f"{value / 60:.1f}")
+
+
+def _rows(report: StatsReport, by: By) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of one dimension (shared by the tables and the CSV)."""
+    if by == By.UNIT:
+        head = [_("Unit"), _("Resolved"), _("Rejected"), _("Created"), _("Pending"), _("In progress"),
+                _("Median to assign (min)"), _("P90 to assign (min)"),
+                _("Median to resolve (min)"), _("P90 to resolve (min)")]
+        return head, [[u.unit, u.resolved, u.rejected, u.created, u.pending, u.in_progress,
+                       u.median_first_assignment_minutes, u.p90_first_assignment_minutes,
+                       u.median_resolution_minutes, u.p90_resolution_minutes] for u in report.by_unit]
+    if by == By.USER:
+        return ([_("User"), _("Name"), _("Unit"), _("Resolved"), _("Rejected")],
+                [[u.user, u.full_name, u.unit, u.resolved, u.rejected] for u in report.by_user])
+    if by == By.DAY:
+        return ([_("Date"), _("Created"), _("Resolved"), _("Rejected")],
+                [[d.day.isoformat(), d.created, d.resolved, d.rejected] for d in report.by_day])
+    if by == By.SECTOR:
+        return ([_("Sector"), _("Created"), _("Resolved"), _("Rejected")],
+                [[s.sector, s.created, s.resolved, s.rejected] for s in report.by_sector])
+    return ([_("Hour"), _("Created")], [[f"{h.hour:02d}:00", h.created] for h in report.by_hour])
+
+
+def _title(report: StatsReport) -> str:
+    start = report.date_from.isoformat() if report.date_from else "…"
+    end = report.date_to.isoformat() if report.date_to else "…"
+    scope = report.unit or _("all units")
+    return _("{start} to {end} ({tz}), {scope}").format(start=start, end=end, tz=report.timezone, scope=scope)
+
+
+def _tables(report: StatsReport, by: By | None) -> None:
+    out.print(_title(report), markup=False)
+    for dim in [by] if by else [By.UNIT, By.USER]:
+        head, rows = _rows(report, dim)
+        table = Table(show_edge=False, pad_edge=False)
+        for i, h in enumerate(head):
+            table.add_column(h, justify="left" if i == 0 or (dim == By.USER and i < 3) else "right")
+        for row in rows:
+            if dim == By.UNIT:
+                row = row[:6] + [_minutes(v) for v in row[6:]]
+            table.add_row(*("—" if v is None else str(v) for v in row))
+        out.print()
+        out.print(table)
+    t = report.totals
+    out.print()
+    out.print(_("Total: {res} resolved, {rej} rejected, {new} created; backlog now {p} pending, {i} in progress.")
+              .format(res=t.resolved, rej=t.rejected, new=t.created, p=t.pending, i=t.in_progress),
+              markup=False)
+
+
+def _csv(report: StatsReport, by: By) -> None:
+    import csv
+
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8-sig", newline="")
+    writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+    head, rows = _rows(report, by)
+    writer.writerow(head)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    stream.flush()
+    stream.detach()
+
+
+def _plot(report: StatsReport, by: By) -> None:
+    import plotext as plt
+
+    head, rows = _rows(report, by)
+    plt.clear_figure()
+    if not sys.stdout.isatty():
+        plt.theme("clear")  # no colour codes in a file or a pipe
+    plt.plotsize(min(out.width, 160), max(12, min(40, len(rows) + 10)))
+    if by in (By.UNIT, By.USER, By.SECTOR) and rows:
+        col = {By.UNIT: 1, By.USER: 3, By.SECTOR: 2}[by]
+        plt.multiple_bar(
+            [str(r[0]) for r in rows], [[int(r[col]) for r in rows], [int(r[col + 1]) for r in rows]],
+            labels=[head[col], head[col + 1]], marker=["sd", "#"],
+            orientation="vertical" if by == By.UNIT else "horizontal",
+        )
+    elif by == By.DAY and rows:
+        plt.multiple_bar([str(r[0])[5:] for r in rows], [[r[i] for r in rows] for i in (1, 2, 3)],
+                         labels=head[1:], marker=["sd", "#", "o"])
+    elif by == By.HOUR:
+        plt.bar([str(r[0])[:2] for r in rows], [r[1] for r in rows], label=head[1])
+    plt.title(_title(report))
+    sys.stdout.write(plt.build() + "\n")
+    sys.stdout.flush()
