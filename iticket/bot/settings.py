@@ -39,6 +39,9 @@ class BotSettings(BaseSettings):
     bot_username: str = "wspbot"
     max_attempts: int = Field(default=8, ge=1, description="delivery attempts before giving up")
     max_body_bytes: int = 3 * 1024 * 1024
+    max_media_bytes: int = 100 * 1024 * 1024
+    retry_base_seconds: float = Field(default=2.0, gt=0, description="first retry delay")
+    poll_seconds: float = Field(default=1.0, gt=0, description="how often idle workers look")
 
     @field_validator("template_params", mode="before")
     @classmethod

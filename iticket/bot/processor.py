@@ -1,0 +1,126 @@
+"""Working through stored webhook events, after the 200.
+
+One worker thread takes unprocessed events in ``(sender, timestamp, id)`` order — so each
+requester's messages run one at a time, in the order they were written — and applies them:
+messages go through the conversation (:func:`iticket.bot.intake.process_message`), statuses
+update the outbox (:func:`iticket.bot.sender.apply_status`). A batch is one transaction with a
+savepoint per event: the event is marked processed in the same commit as its effects, so a
+crash replays it instead of losing it, and an event that raises is marked with its error (and
+the requester gets an apology) without stopping the others. Transactions are kept short (a time
+budget) so the webhook's inserts never wait long for the write lock.
+
+It also ends conversations idle for longer than the configured timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from iticket.bot import outgoing
+from iticket.bot.catalog import t
+from iticket.bot.inbound import parse_message
+from iticket.bot.intake import IntakeConfig, expire_idle, process_message
+from iticket.bot.sender import apply_status
+from iticket.bot.settings import BotSettings
+from iticket.core.db import Database
+from iticket.core.models import InboundEvent
+from iticket.core.services import outbox
+from iticket.core.timeutil import utcnow
+
+log = logging.getLogger("iticket.bot")
+BATCH = 100
+TIME_BUDGET = 0.025  # seconds of work per transaction
+EXPIRE_EVERY = 30.0
+
+
+class Processor:
+    def __init__(self, db: Database, settings: BotSettings, *,
+                 on_outbound: Callable[[], None] = lambda: None,
+                 on_attachment: Callable[[], None] = lambda: None) -> None:
+        self.db, self.settings = db, settings
+        self.on_outbound, self.on_attachment = on_outbound, on_attachment
+        self.config = IntakeConfig(bot_username=settings.bot_username,
+                                   idle_timeout=timedelta(minutes=settings.idle_timeout_minutes))
+        self.wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="iticket-processor", daemon=True)
+        self.processed = 0
+        self.failed = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        last_expiry = 0.0
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() - last_expiry > EXPIRE_EVERY:
+                    last_expiry = time.monotonic()
+                    if expire_idle(self.db, timeout=self.config.idle_timeout):
+                        self.on_outbound()
+                if self.run_once():
+                    continue
+            except Exception:
+                log.exception("inbound processor failed; retrying")
+                self._stop.wait(1.0)
+            self.wake.wait(self.settings.poll_seconds)
+            self.wake.clear()
+
+    def run_once(self, *, limit: int = BATCH) -> int:
+        """Process one batch; returns how many events it handled."""
+        started = time.monotonic()
+        outbound = attachments = False
+        done = 0
+        with self.db.write() as session:
+            events = session.exec(
+                select(InboundEvent)
+                .where(col(InboundEvent.processed_at).is_(None))
+                .order_by(col(InboundEvent.sender), col(InboundEvent.timestamp), col(InboundEvent.id))
+                .limit(limit)
+            ).all()
+            skip: set[str] = set()
+            for ev in events:
+                if time.monotonic() - started > TIME_BUDGET:
+                    skip.add(ev.sender)  # finish this sender next time, in order
+                if ev.sender in skip:
+                    continue
+                now = utcnow()
+                try:
+                    with session.begin_nested():
+                        payload = json.loads(ev.payload)
+                        if ev.kind == "status":
+                            apply_status(session, payload, self.settings, now=now)
+                        else:
+                            msg = parse_message(payload["message"], payload.get("profile_name"))
+                            result = process_message(self.db, session, wa_id=ev.sender, msg=msg,
+                                                     now=now, config=self.config)
+                            outbound = outbound or bool(result.reply or result.ticket)
+                            attachments = attachments or result.ticket is not None
+                except Exception as exc:
+                    log.exception("inbound event %s failed", ev.event_key)
+                    self.failed += 1
+                    ev.error = f"{exc.__class__.__name__}: {exc}"[:2000]
+                    if ev.kind == "message":
+                        outbox.queue_reply(session, ev.sender, outgoing.text_content(t("error")))
+                        outbound = True
+                ev.processed_at = now
+                session.add(ev)
+                done += 1
+        self.processed += done
+        if outbound:
+            self.on_outbound()
+        if attachments:
+            self.on_attachment()
+        return done
