@@ -1,0 +1,149 @@
+"""The Textual app for IT staff: who is signed in, where each key goes, and the change feed.
+
+The app itself is small: it starts on the login screen, holds the signed-in ``Actor``, switches
+between the main screens (F2 dashboard, F3 tickets, F4 statistics, F5 users) and polls the
+``ChangeFeed`` once a second, telling the screen on top to reload when something changed.
+Everything else lives in ``screens/``. Build it with ``create_app`` (the CLI and tests do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+
+from iticket.core import policy
+from iticket.core.changes import ChangeFeed
+from iticket.core.db import Database
+from iticket.core.i18n import _
+from iticket.core.models import Actor, UnitPublic
+from iticket.tui.messages import DataChanged
+
+POLL_SECONDS = 1.0
+
+
+class ITicketApp(App[None]):
+    TITLE = "iTicket"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f2", "go('dashboard')", _("Dashboard"), id="go_dashboard"),
+        Binding("f3", "go('tickets')", _("Tickets"), id="go_tickets"),
+        Binding("f4", "go('stats')", _("Statistics"), id="go_stats"),
+        Binding("f5", "go('users')", _("Users"), id="go_users"),
+        Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
+    ]
+
+    def __init__(self, db: Database, *, login_hint: str = "", poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.db = db
+        self.login_hint = login_hint
+        self.actor: Actor | None = None
+        self.units: list[UnitPublic] = []  # loaded once at login (four rows)
+        self.feed = ChangeFeed(db)
+        self._poll_seconds = poll_seconds
+
+    def on_mount(self) -> None:
+        from iticket.tui.screens.login_screen import LoginScreen
+
+        self.push_screen(LoginScreen(hint=self.login_hint))
+        self.set_interval(self._poll_seconds, self._poll)
+
+    # ---------------------------------------------------------------- session
+
+    def signed_in(self, actor: Actor) -> None:
+        """After a successful login (or a completed forced password change)."""
+        self.actor = actor
+        self.sub_title = f"{actor.full_name} · {actor.unit}"
+        if actor.must_change_password:
+            from iticket.tui.screens.password_screen import PasswordScreen
+
+            self.switch_screen(PasswordScreen(forced=True))
+        else:
+            self.action_go("dashboard")
+
+    # ---------------------------------------------------------------- navigation
+
+    def _allowed(self, name: str) -> bool:
+        if self.actor is None or self.actor.must_change_password:
+            return False
+        if name == "stats":
+            return policy.can_view_stats(self.actor)
+        if name == "users":
+            return policy.can_manage_user(self.actor, self.actor.unit)
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go":
+            if isinstance(self.screen, ModalScreen):
+                return False
+            return self._allowed(str(parameters[0]))
+        return True
+
+    def action_go(self, name: str) -> None:
+        if not self._allowed(name):
+            return
+        screen = self._make(name)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(screen)
+
+    def _make(self, name: str) -> Screen[None]:
+        if name == "tickets":
+            from iticket.tui.screens.tickets_screen import TicketsScreen
+
+            return TicketsScreen()
+        if name == "stats":
+            from iticket.tui.screens.stats_screen import StatsScreen
+
+            return StatsScreen()
+        if name == "users":
+            from iticket.tui.screens.users_screen import UsersScreen
+
+            return UsersScreen()
+        from iticket.tui.screens.dashboard_screen import DashboardScreen
+
+        return DashboardScreen()
+
+    def unit_name(self, code: str | None) -> str:
+        for unit in self.units:
+            if unit.code == code:
+                return unit.name
+        return code or "—"
+
+    def open_ticket(self, ticket_id: int) -> None:
+        from iticket.tui.screens.ticket_screen import TicketScreen
+
+        self.push_screen(TicketScreen(ticket_id))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for name, title in (("dashboard", _("Dashboard")), ("tickets", _("Tickets")),
+                            ("stats", _("Statistics")), ("users", _("Users"))):
+            if self._allowed(name):
+                yield SystemCommand(title, _("Go to {screen}").format(screen=title),
+                                    lambda name=name: self.action_go(name))  # type: ignore[misc]
+
+    # ---------------------------------------------------------------- live refresh
+
+    def _poll(self) -> None:
+        if self.actor is not None:
+            self._check_feed()
+
+    @work(thread=True, exclusive=True, group="feed", exit_on_error=False)
+    def _check_feed(self) -> None:
+        if self.feed.changed():
+            self.call_from_thread(self._broadcast)
+
+    def _broadcast(self) -> None:
+        if not isinstance(self.screen, ModalScreen):
+            self.screen.post_message(DataChanged())
+
+
+def create_app(db: Database, *, login_hint: str = "") -> ITicketApp:
+    """The one factory: ``iticket``, ``iticket tui``, ``iticket demo`` and the tests use it."""
+    return ITicketApp(db, login_hint=login_hint)

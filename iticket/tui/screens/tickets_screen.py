@@ -1,0 +1,219 @@
+"""Tickets: the queue of the unit (admins: every unit, with a unit filter), oldest first.
+
+Filter by status, free-text search, and a waiting-time column that highlights long waits. It
+never loads a table: pages of ``PAGE`` rows come from the core's keyset pagination, the next
+page is fetched when the cursor nears the end, and a live reload re-reads only as many rows as
+are on screen. Enter opens the ticket.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from iticket.core.i18n import _
+from iticket.core.models import Role, TicketPublic
+from iticket.core.services.tickets import (
+    MAX_PAGE,
+    Cursor,
+    TicketFilter,
+    TicketPage,
+    list_tickets,
+    parse_status,
+)
+from iticket.core.timeutil import utcnow
+from iticket.tui.format import status_text, waiting_text
+from iticket.tui.screens.base import DataScreen
+
+PAGE = 100
+SEARCH_DELAY = 0.3  # seconds of typing pause before the search runs
+ALL = "all"
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return [
+        (_("Open"), "open"),
+        (_("Pending"), "pending"),
+        (_("In progress"), "in_progress"),
+        (_("Resolved"), "resolved"),
+        (_("Rejected"), "rejected"),
+        (_("All"), ALL),
+    ]
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class TicketsScreen(DataScreen):
+    CSS_PATH = "tickets_screen.tcss"
+    AUTO_FOCUS = "#tickets"
+    BINDINGS = [
+        Binding("slash", "search", _("Search"), id="search"),
+        Binding("f", "status", _("Status filter"), id="status_filter"),
+        Binding("escape", "clear_search", _("Clear search"), id="clear_search", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status = "open"
+        self.unit = ALL
+        self.search = ""
+        self._rows: list[TicketPublic] = []
+        self._next: Cursor | None = None
+        self._loading_more = False
+        self._search_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        actor = self.itapp.actor
+        assert actor is not None
+        yield Header()
+        with Horizontal(id="filters"):
+            yield Select(status_choices(), value=self.status, allow_blank=False, id="status", compact=True)
+            if actor.role == Role.ADMIN:
+                units = [(_("All units"), ALL)] + [(u.name, u.code) for u in self.itapp.units]
+                yield Select(units, value=ALL, allow_blank=False, id="unit", compact=True)
+            yield Input(id="search-input", placeholder=_("Search: name, sector, detail, #number"))
+        yield DataTable(id="tickets", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="summary", classes="muted")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        actor = self.itapp.actor
+        table = self.query_one("#tickets", DataTable)
+        table.add_column("#", key="id", width=5)
+        table.add_column(_("Waiting"), key="waiting", width=9)
+        table.add_column(_("Status"), key="status", width=11)
+        table.add_column(_("Assignee"), key="assignee", width=8)
+        if actor is not None and actor.role == Role.ADMIN:
+            table.add_column(_("Unit"), key="unit", width=10)
+        table.add_column(_("Requester"), key="requester", width=16)
+        table.add_column(_("Sector"), key="sector", width=14)
+        table.add_column(_("Detail"), key="detail", width=48)
+        self.reload()
+
+    # ---------------------------------------------------------------- loading
+
+    def current_filter(self) -> TicketFilter:
+        return TicketFilter(
+            statuses=parse_status(self.status),
+            unit=None if self.unit == ALL else self.unit,
+            search=self.search or None,
+        )
+
+    def reload(self) -> None:
+        """First page again (as many rows as are shown, so a live refresh keeps the place)."""
+        actor, db = self.itapp.actor, self.itapp.db
+        if actor is None:
+            return
+        flt = self.current_filter()
+        limit = min(MAX_PAGE, max(PAGE, len(self._rows)))
+        self.query_one("#summary", Static).update(_("Loading…"))
+        self.run_db(lambda: list_tickets(db, actor=actor, filter=flt, limit=limit),
+                    lambda page: self._show(page, replace=True, flt=flt))
+
+    def _load_more(self) -> None:
+        actor, db, after = self.itapp.actor, self.itapp.db, self._next
+        if actor is None or after is None or self._loading_more:
+            return
+        self._loading_more = True
+        flt = self.current_filter()
+        self.run_db(lambda: list_tickets(db, actor=actor, filter=flt, limit=PAGE, after=after),
+                    lambda page: self._show(page, replace=False, flt=flt), group="more")
+
+    def _show(self, page: TicketPage, *, replace: bool, flt: TicketFilter) -> None:
+        self._loading_more = False
+        if flt != self.current_filter():
+            return  # an answer to a filter the user already changed
+        table = self.query_one("#tickets", DataTable)
+        keep: str | None = None
+        if replace:
+            if self._rows and table.row_count:
+                keep = str(self._rows[min(table.cursor_row, len(self._rows) - 1)].id)
+            table.clear()
+            self._rows = []
+        now = utcnow()
+        admin = self.itapp.actor is not None and self.itapp.actor.role == Role.ADMIN
+        for t in page.tickets:
+            cells: list[object] = [
+                Text(str(t.id), style="bold"),
+                waiting_text(t.created_at, t.closed_at, now),
+                status_text(t.status),
+                _cut(t.assignee, 8) if t.assignee else Text("—", style="dim"),
+            ]
+            if admin:
+                cells.append(_cut(self.itapp.unit_name(t.unit), 10))
+            cells += [_cut(t.requester.name, 16), _cut(t.requester.sector, 14), _cut(t.detail, 48)]
+            table.add_row(*cells, key=str(t.id))
+        self._rows += page.tickets
+        self._next = page.next_cursor
+        if keep is not None:
+            for index, t in enumerate(self._rows):
+                if str(t.id) == keep:
+                    table.move_cursor(row=index, animate=False)
+                    break
+        shown = len(self._rows)
+        if shown == 0:
+            text = _("No tickets match.")
+        elif self._next is not None:
+            text = _("{n} tickets shown, oldest first — more load as you scroll.").format(n=shown)
+        else:
+            text = _("{n} tickets, oldest first.").format(n=shown)
+        self.query_one("#summary", Static).update(text)
+
+    # ---------------------------------------------------------------- events
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        value = str(event.value)
+        if event.select.id == "status" and value != self.status:
+            self.status = value
+        elif event.select.id == "unit" and value != self.unit:
+            self.unit = value
+        else:
+            return
+        self._rows = []
+        self.reload()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._apply_search)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._apply_search()
+        self.query_one("#tickets", DataTable).focus()
+
+    def _apply_search(self) -> None:
+        text = self.query_one("#search-input", Input).value.strip()
+        if text != self.search:
+            self.search = text
+            self._rows = []
+            self.reload()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= len(self._rows) - 10:
+            self._load_more()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.itapp.open_ticket(int(event.row_key.value))
+
+    def action_search(self) -> None:
+        self.query_one("#search-input", Input).focus()
+
+    def action_status(self) -> None:
+        self.query_one("#status", Select).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search-input", Input)
+        search.value = ""
+        self._apply_search()
+        self.query_one("#tickets", DataTable).focus()

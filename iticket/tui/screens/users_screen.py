@@ -1,0 +1,153 @@
+"""Users (admins, own unit only): list, add, deactivate, reset password.
+
+Admins manage only their own unit's users (the policy); the list shows inactive users too, dim.
+A generated password is shown once in a dialog and must be changed at the user's next login.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from iticket.core.i18n import _
+from iticket.core.models import Role, UserPublic
+from iticket.core.services import users
+from iticket.tui.screens.base import DataScreen
+from iticket.tui.widgets.modals import Confirm, Message
+from iticket.tui.widgets.user_form import NewUser, UserForm
+
+
+class UsersScreen(DataScreen):
+    CSS_PATH = "users_screen.tcss"
+    AUTO_FOCUS = "#users"
+    BINDINGS = [
+        Binding("a", "add", _("Add user"), id="add_user"),
+        Binding("d", "deactivate", _("Deactivate"), id="deactivate"),
+        Binding("p", "reset", _("Reset password"), id="reset_password"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[UserPublic] = []
+
+    def compose(self) -> ComposeResult:
+        actor = self.itapp.actor
+        assert actor is not None
+        yield Header()
+        yield Label(_("Users of {unit}").format(unit=self.itapp.unit_name(actor.unit)), classes="section-title")
+        yield DataTable(id="users", cursor_type="row", zebra_stripes=True)
+        yield Static(_("You manage only your own unit's users."), classes="muted")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#users", DataTable)
+        table.add_column(_("Username"), key="username")
+        table.add_column(_("Full name"), key="name")
+        table.add_column(_("Role"), key="role")
+        table.add_column(_("State"), key="state")
+        self.reload()
+
+    def reload(self) -> None:
+        actor, db = self.itapp.actor, self.itapp.db
+        if actor is None:
+            return
+        self.run_db(lambda: users.list_users(db, actor=actor, unit=actor.unit, include_inactive=True), self._show)
+
+    def _show(self, rows: list[UserPublic]) -> None:
+        table = self.query_one("#users", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self._rows = rows
+        for u in rows:
+            style = "" if u.active else "dim strike"
+            state = _("active") if u.active else _("inactive")
+            if u.active and u.must_change_password:
+                state = _("must change password")
+            role = _("admin") if u.role == Role.ADMIN else _("agent")
+            table.add_row(Text(u.username, style=style), Text(u.full_name, style=style), role, state,
+                          key=u.username)
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
+
+    def _selected(self) -> UserPublic | None:
+        table = self.query_one("#users", DataTable)
+        if not self._rows:
+            return None
+        return self._rows[min(table.cursor_row, len(self._rows) - 1)]
+
+    # ---------------------------------------------------------------- actions
+
+    def action_add(self) -> None:
+        self.app.push_screen(UserForm(), self._add)
+
+    def _add(self, new: NewUser | None) -> None:
+        if new is None:
+            return
+        actor, db = self.itapp.actor, self.itapp.db
+        assert actor is not None
+
+        def done(result: tuple[UserPublic, str | None]) -> None:
+            user, generated = result
+            self.reload()
+            self.app.push_screen(Message(
+                _("User {name} created").format(name=user.username),
+                _("Temporary password (shown once; it must be changed at first login): {pw}").format(pw=generated),
+            ))
+
+        def failed(error: BaseException) -> None:
+            self.show_error(error)
+            self.app.push_screen(UserForm(new), self._add)  # offer the form again, filled in
+
+        self.run_db(lambda: users.add_user(db, new.username, full_name=new.full_name, actor=actor,
+                                           role=new.role), done, group="write", on_error=failed)
+
+    def action_deactivate(self) -> None:
+        user = self._selected()
+        if user is None or not user.active:
+            return
+        actor, db = self.itapp.actor, self.itapp.db
+        assert actor is not None
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def done(result: tuple[UserPublic, list[int]]) -> None:
+                _user, returned = result
+                self.notify(_("{name} deactivated; {n} open tickets went back to the unit.").format(
+                    name=user.username, n=len(returned)))
+                self.reload()
+
+            self.run_db(lambda: users.deactivate_user(db, user.username, actor=actor), done, group="write")
+
+        self.app.push_screen(Confirm(
+            _("Deactivate {name}? Their open tickets go back to the unit's queue.").format(name=user.username),
+            yes=_("Deactivate"),
+        ), answered)
+
+    def action_reset(self) -> None:
+        user = self._selected()
+        if user is None or not user.active:
+            return
+        actor, db = self.itapp.actor, self.itapp.db
+        assert actor is not None
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def done(result: tuple[UserPublic, str | None]) -> None:
+                self.reload()
+                self.app.push_screen(Message(
+                    _("Password of {name} reset").format(name=user.username),
+                    _("New temporary password (shown once; it must be changed at next login): {pw}").format(
+                        pw=result[1]),
+                ))
+
+            self.run_db(lambda: users.reset_password(db, user.username, actor=actor), done, group="write")
+
+        self.app.push_screen(Confirm(
+            _("Reset the password of {name}? Their sessions end.").format(name=user.username), yes=_("Reset"),
+        ), answered)
