@@ -1,0 +1,204 @@
+"""Ticket screen: permission-filtered assign choices, take, note, resolve, reject, conflicts."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from textual.widgets import TextArea
+
+from iticket.core.db import Database
+from iticket.core.i18n import _
+from iticket.core.models import Actor, Note, OutboundMessage, Status
+from iticket.core.services import tickets
+from iticket.tui.screens.ticket_screen import TicketScreen
+from iticket.tui.widgets.modals import ChoicePrompt, TextPrompt
+
+from .conftest import file_ticket, notifications, screen_text, settle, sign_in
+
+
+async def _open(pilot, actor: Actor, ticket_id: int) -> TicketScreen:  # type: ignore[no-untyped-def]
+    sign_in(pilot.app, actor)
+    await settle(pilot)
+    pilot.app.open_ticket(ticket_id)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, TicketScreen) and screen.detail is not None
+    return screen
+
+
+def _status(db: Database, tid: int, actor: Actor) -> Status:
+    return tickets.get_ticket(db, tid, actor=actor).status
+
+
+async def test_view_shows_the_requester_data(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"], name="Marta Suárez", sector="Farmacia",
+                      detail="No anda el lector de códigos", phone="5491155550000")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, actors["ana"], tid)
+        text = screen_text(app)
+        for expected in ("Marta Suárez", "Farmacia", "1234", "+5491155550000", "No anda el lector de códigos"):
+            assert expected in text
+
+
+async def test_agent_is_offered_only_own_unit_users(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    tickets.route(db, tid, to_unit="soporte", actor=actors["helpdesk"])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open(pilot, actors["sofia"], tid)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoicePrompt)
+        values = app.screen._values
+        assert ("user", "diego") in values and ("user", "sofia") in values and ("user", "soporte") in values
+        assert all(kind == "user" for kind, _v in values)  # no routing to other units
+        assert not {"ana", "dario", "sergio", "helpdesk"} & {v for _k, v in values}
+        # pick diego
+        index = values.index(("user", "diego"))
+        for _step in range(index):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+    detail = tickets.get_ticket(db, tid, actor=actors["sofia"])
+    assert (detail.assignee, detail.status) == ("diego", Status.IN_PROGRESS)
+
+
+async def test_admin_is_offered_every_unit_and_routing(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open(pilot, actors["helpdesk"], tid)
+        await pilot.press("a")
+        await settle(pilot)
+        values = app.screen._values
+        assert {("user", "ana"), ("user", "sofia"), ("user", "dario"), ("user", "sergio")} <= set(values)
+        assert {("unit", "soporte"), ("unit", "desarrollo"), ("unit", "seguridad")} <= set(values)
+        index = values.index(("unit", "desarrollo"))
+        app.screen.query_one("OptionList").highlighted = index
+        await pilot.press("enter")
+        await settle(pilot)
+    t = tickets.get_ticket(db, tid, actor=actors["helpdesk"])
+    assert (t.unit, t.assignee, t.status) == ("desarrollo", None, Status.PENDING)
+
+
+async def test_take_and_unassign(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, actors["ana"], tid)
+        await pilot.press("t")
+        await settle(pilot)
+        assert tickets.get_ticket(db, tid, actor=actors["ana"]).assignee == "ana"
+        assert screen.ticket is not None and screen.ticket.assignee == "ana"  # reloaded
+        await pilot.press("u")
+        await settle(pilot)
+        assert tickets.get_ticket(db, tid, actor=actors["ana"]).assignee is None
+
+
+async def test_private_note_is_saved_labelled_and_never_sent(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, actors["ana"], tid)
+        await pilot.press("n", *"Cable flojo en la boca 12")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.query_one("#note", TextArea).text == ""
+        text = screen_text(app)
+        assert _("PRIVATE NOTE") in text and "Cable flojo en la boca 12" in text
+    with db.read() as session:
+        notes = session.exec(select(Note)).all()
+        bodies = [m.body for m in session.exec(select(OutboundMessage)).all()]
+    assert [(n.ticket_id, n.text) for n in notes] == [(tid, "Cable flojo en la boca 12")]
+    assert not any("Cable flojo" in b for b in bodies)
+
+
+async def test_resolve_with_a_message_queues_the_notification(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, actors["ana"], tid)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press(*"Ya quedó funcionando", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+    t = tickets.get_ticket(db, tid, actor=actors["ana"])
+    assert (t.status, t.resolution_message) == (Status.RESOLVED, "Ya quedó funcionando")
+    with db.read() as session:
+        queued = session.exec(select(OutboundMessage).where(OutboundMessage.ticket_id == tid,
+                                                            OutboundMessage.purpose == "ticket_resolved")).all()
+    assert len(queued) == 1 and queued[0].state == "queued"
+    assert "Ya quedó funcionando" in queued[0].body
+
+
+async def test_reject_without_a_reason_is_refused(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, actors["ana"], tid)
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPrompt)  # still asking
+        assert _("This cannot be empty.") in screen_text(app)
+        assert _status(db, tid, actors["ana"]) == Status.PENDING
+        await pilot.press(*"No corresponde a Sistemas", "ctrl+s")
+        await settle(pilot)
+    t = tickets.get_ticket(db, tid, actor=actors["ana"])
+    assert (t.status, t.resolution_message) == (Status.REJECTED, "No corresponde a Sistemas")
+
+
+async def test_stale_version_conflict_is_shown_reloaded_and_text_kept(make_app, db: Database,
+                                                                     actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, actors["ana"], tid)
+        assert screen.ticket is not None and screen.ticket.version == 1
+        # someone else assigns it meanwhile (another session, not through this screen)
+        tickets.assign(db, tid, to_user="helpdesk", actor=actors["helpdesk"])
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Solucionado", "ctrl+s")
+        await settle(pilot)
+        assert any(_("The ticket was reloaded.") in n for n in notifications(app))
+        assert _status(db, tid, actors["ana"]) == Status.IN_PROGRESS  # nothing overwritten
+        assert screen.ticket is not None and screen.ticket.assignee == "helpdesk"  # reloaded
+        await pilot.press("r")  # the message typed before is offered again
+        await settle(pilot)
+        assert app.screen.query_one(TextArea).text == "Solucionado"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert _status(db, tid, actors["ana"]) == Status.RESOLVED
+
+
+async def test_actions_follow_the_status(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    tickets.resolve(db, tid, actor=actors["helpdesk"], message=None)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, actors["ana"], tid)
+        assert screen.check_action("resolve", ()) is False and screen.check_action("take", ()) is False
+        assert screen.check_action("reopen", ()) is True
+        await pilot.press("r")  # not offered: nothing happens
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press("o")
+        await settle(pilot)
+    assert _status(db, tid, actors["ana"]) == Status.PENDING
+
+
+async def test_leaving_with_an_unsaved_note_asks_first(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, actors["ana"], tid)
+        await pilot.press("n", *"a medio escribir", "escape")
+        await settle(pilot)
+        assert app.screen is not screen  # the confirmation, not gone
+        await pilot.press("escape")  # cancel: back on the ticket with the text
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one("#note", TextArea).text == "a medio escribir"
