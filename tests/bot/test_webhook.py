@@ -8,7 +8,8 @@ from typing import Any
 from sqlmodel import col, func, select
 
 from iticket.core.db import Database
-from iticket.core.models import InboundEvent, OutboundMessage, Ticket
+from iticket.core.models import Actor, InboundEvent, OutboundMessage, Ticket
+from iticket.core.services import auth
 from tests.bot.conftest import PAYLOADS, VERIFY_TOKEN, Bot, FakeGraph, envelope, wait_until
 
 
@@ -116,8 +117,9 @@ async def _converse(bot: Bot, graph: FakeGraph, wa_id: str, lines: list[str]) ->
         await wait_until(lambda b=before: len(graph.texts("+" + wa_id)) > b)
 
 
-async def test_whole_conversation_from_hola_to_ticket(bot: Bot, db: Database, graph: FakeGraph,
-                                                      cli: Any) -> None:
+async def test_whole_conversation_from_hola_to_ticket(
+    bot: Bot, db: Database, graph: FakeGraph, cli: Any, actors: dict[str, Actor]
+) -> None:
     wa = "5491100000001"
     await _converse(bot, graph, wa, ["Hola", "Lucía Fernández", "uti adultos", "4321",
                                      "la impresora de la enfermería no imprime"])
@@ -131,8 +133,8 @@ async def test_whole_conversation_from_hola_to_ticket(bot: Bot, db: Database, gr
     assert (await bot.post(envelope(messages=[tap])))[0] == 200
     await wait_until(lambda: _count(db, Ticket) == 1)
     await wait_until(lambda: any("ticket *#1*" in t for t in graph.texts("+" + wa)))
-    cli.login("helpdesk")
-    shown = cli("tickets", "show", "1", "--json")
+    _, staff_token = auth.create_token(db, "t", actor=actors["helpdesk"])
+    shown = cli("tickets", "show", "1", "--json", token=staff_token)
     assert shown.code == 0, shown.stderr
     data = shown.json()
     assert data["requester"] == {"name": "Lucía Fernández", "sector": "UTI Adultos",
