@@ -83,19 +83,15 @@ def _choice(enum: type[StrEnum], value: str, option: str) -> Any:
 
 
 def _minutes(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if value < 120:
-        return _("{n} min").format(n=f"{value:.0f}")
-    return _("{n} h").format(n=f"{value / 60:.1f}")
+    return "—" if value is None else f"{value:.0f}"
 
 
 def _rows(report: StatsReport, by: By) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of one dimension (shared by the tables and the CSV)."""
     if by == By.UNIT:
         head = [_("Unit"), _("Resolved"), _("Rejected"), _("Created"), _("Pending"), _("In progress"),
-                _("Median to assign (min)"), _("P90 to assign (min)"),
-                _("Median to resolve (min)"), _("P90 to resolve (min)")]
+                _("Assign p50 (min)"), _("Assign p90 (min)"),
+                _("Resolve p50 (min)"), _("Resolve p90 (min)")]
         return head, [[u.unit, u.resolved, u.rejected, u.created, u.pending, u.in_progress,
                        u.median_first_assignment_minutes, u.p90_first_assignment_minutes,
                        u.median_resolution_minutes, u.p90_resolution_minutes] for u in report.by_unit]
@@ -172,5 +168,6 @@ def _plot(report: StatsReport, by: By) -> None:
     elif by == By.HOUR:
         plt.bar([str(r[0])[:2] for r in rows], [r[1] for r in rows], label=head[1])
     plt.title(_title(report))
-    sys.stdout.write(plt.build() + "\n")
+    chart = plt.build()
+    sys.stdout.write((chart if sys.stdout.isatty() else plt.uncolorize(chart)) + "\n")
     sys.stdout.flush()

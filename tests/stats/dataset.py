@@ -100,3 +100,10 @@ def build(db: Database, a: dict[str, Actor]) -> dict[str, int]:
     at("2026-03-31 23:59", lambda: svc.resolve(db, ids["T3"], actor=a["diego"]))
     at("2026-04-01 00:01", lambda: svc.resolve(db, ids["T4"], actor=a["sofia"]))
     return ids
+
+
+def one_error_line(stderr: str) -> bool:
+    """A user mistake is reported as exactly one line (besides the default-password warning
+    the seeded admin gets), never a traceback."""
+    lines = [ln for ln in stderr.strip().splitlines() if not ln.startswith("Warning:")]
+    return len(lines) == 1 and lines[0].startswith("Error:") and "Traceback" not in stderr

@@ -1,0 +1,114 @@
+"""``iticket export tickets`` (real executable) and the export service, over ``dataset.py``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+
+from iticket.core.errors import PermissionDenied
+from iticket.core.services.export import COLUMNS, export_tickets
+from tests.conftest import agent_password
+from tests.stats.dataset import TZ, build
+from tests.stats.dataset import one_error_line as _one_error_line
+
+
+@pytest.fixture
+def history(db, actors):
+    return build(db, actors)
+
+
+@pytest.fixture
+def admin_cli(history, cli):
+    cli.env["ITICKET_TIMEZONE"] = TZ
+    cli.login("helpdesk")
+    return cli
+
+
+def _csv_rows(raw: bytes) -> list[dict[str, str]]:
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
+    text = raw.decode("utf-8-sig")
+    assert "\r\n" in text
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+def test_csv_file_one_row_per_ticket(admin_cli, history, tmp_path):
+    target = tmp_path / "tickets.csv"
+    r = admin_cli("export", "tickets", "--from", "2026-03-01", "--to", "2026-03-31", "--output", str(target))
+    assert r.code == 0, r.stderr
+    assert "7" in r.stderr and r.stdout == ""
+    rows = _csv_rows(target.read_bytes())
+    assert list(rows[0]) == list(COLUMNS)
+    # Created in March (local), in creation order: T1, T2, T7, T8, T9, T3, T4.
+    assert [int(x["number"]) for x in rows] == [history[k] for k in ("T1", "T2", "T7", "T8", "T9", "T3", "T4")]
+    t1, t9 = rows[0], rows[4]
+    assert t1 | {} == {
+        "number": str(history["T1"]), "requester_name": "Lucía Pérez", "requester_sector": "Guardia",
+        "requester_extension": "4321", "requester_phone": "", "unit": "desarrollo", "assignee": "dario",
+        "status": "rejected", "created_at": "2026-03-02 09:00", "first_assigned_at": "2026-03-02 09:30",
+        "closed_at": "2026-03-03 12:00", "closed_by": "dario", "waiting_minutes": "30",
+        "resolution_minutes": str(27 * 60),
+    }
+    assert (t9["requester_sector"], t9["waiting_minutes"], t9["resolution_minutes"]) == ("Radiología", "10", "70")
+    t7 = rows[2]
+    assert (t7["status"], t7["assignee"], t7["first_assigned_at"], t7["waiting_minutes"],
+            t7["resolution_minutes"]) == ("pending", "", "", "", "")
+    t4 = rows[6]  # its requester name looks like a formula: neutralised for spreadsheets
+    assert t4["requester_name"] == "'=HIPERVINCULO(\"x\")"
+    assert t4["closed_at"] == "2026-04-01 00:01"
+
+
+def test_json_to_stdout_with_unit_filter(admin_cli, history):
+    r = admin_cli("export", "tickets", "--format", "json", "--unit", "soporte")
+    assert r.code == 0, r.stderr
+    rows = json.loads(r.stdout)
+    # Now in soporte: T3 (diego), T4 and T9 (sofia); T1 and T2 ended in desarrollo.
+    assert [(x["number"], x["assignee"]) for x in rows] == [
+        (history["T9"], "sofia"), (history["T3"], "diego"), (history["T4"], "sofia")]
+    assert rows[1]["closed_at"] == "2026-03-31T23:59:00-03:00" and rows[1]["resolution_minutes"] == 239
+
+
+def test_everything_and_empty(admin_cli, tmp_path):
+    r = admin_cli("export", "tickets", "-o", str(tmp_path / "all.csv"))
+    assert r.code == 0 and len(_csv_rows((tmp_path / "all.csv").read_bytes())) == 9
+    r = admin_cli("export", "tickets", "--from", "2020-01-01", "--to", "2020-12-31", "--format", "json")
+    assert r.code == 0 and json.loads(r.stdout) == []
+
+
+def test_errors_leave_no_file(admin_cli, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    existing = out / "keep.csv"
+    existing.write_text("old")
+    for args, code in [
+        (("--from", "ayer"), 2),
+        (("--format", "xlsx"), 2),
+        (("--unit", "nadie"), 5),
+        (("--from", "2026-03-02", "--to", "2026-03-01"), 2),
+    ]:
+        r = admin_cli("export", "tickets", *args, "--output", str(existing))
+        assert r.code == code, (args, r.stderr)
+        assert _one_error_line(r.stderr)
+        assert existing.read_text() == "old"
+    r = admin_cli("export", "tickets", "--output", str(out / "missing" / "x.csv"))
+    assert r.code == 2 and _one_error_line(r.stderr)
+    assert [p.name for p in out.iterdir()] == ["keep.csv"]  # no temporary file left behind
+
+
+def test_agents_are_denied(db, cli, tmp_path):
+    cli.login("diego", agent_password("diego"))
+    r = cli("export", "tickets", "--output", str(tmp_path / "x.csv"))
+    assert r.code == 4 and not (tmp_path / "x.csv").exists()
+
+
+def test_service_streams_lazily_but_checks_eagerly(db, actors, history):
+    with pytest.raises(PermissionDenied):
+        export_tickets(db, actor=actors["ana"])  # raised at the call, before any row
+    rows = export_tickets(db, actor=actors["soporte"], date_from=date(2026, 2, 28),
+                          date_to=date(2026, 2, 28), timezone=TZ, batch=1)
+    first = next(rows)
+    assert (first.number, first.status.value, first.waiting_minutes) == (history["T6"], "resolved", 10)
+    assert [r.number for r in rows] == [history["T5"]]
