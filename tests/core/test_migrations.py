@@ -14,7 +14,7 @@ def test_upgrade_empty_database_to_head(tmp_path):
     database = dbmod.Database(f"sqlite:///{tmp_path / 'empty.db'}")
     assert dbmod.current_revision(database) is None
     dbmod.upgrade(database)
-    assert dbmod.current_revision(database) == dbmod.head_revision()
+    assert dbmod.current_revision(database) == dbmod.head_revision() == dbmod.SCHEMA_REVISION
     dbmod.upgrade(database)  # again: nothing to do
     with database.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
