@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, tuple_, update
+from sqlalchemy import or_, tuple_, union_all, update
 from sqlmodel import Session, col, func, select
 
 from iticket.core.db import Database
@@ -217,37 +218,53 @@ def list_tickets(
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationError(_("The limit must be between 1 and {max}.").format(max=MAX_PAGE))
     with db.read() as session:
-        query = select(Ticket)
+        conds: list[Any] = []
         unit = filter.unit.strip().lower() if filter.unit else None
         if unit in (None, "", "all"):
+            unit = None
             if actor.role != Role.ADMIN:
-                query = query.where(Ticket.unit_code == actor.unit)
+                unit = actor.unit
         else:
             if session.get(Unit, unit) is None:
                 raise NotFound(_("Unit '{code}' does not exist.").format(code=unit))
             require_view_unit(actor, unit)
-            query = query.where(Ticket.unit_code == unit)
-        if filter.statuses:
-            query = query.where(col(Ticket.status).in_(list(filter.statuses)))
+        if unit is not None:
+            conds.append(Ticket.unit_code == unit)
         if filter.assignee:
             who = filter.assignee.strip().lower()
             if who == "none":
-                query = query.where(col(Ticket.assignee_id).is_(None))
+                conds.append(col(Ticket.assignee_id).is_(None))
             elif who == "me":
-                query = query.where(Ticket.assignee_id == actor.id)
+                conds.append(Ticket.assignee_id == actor.id)
             else:
-                query = query.where(Ticket.assignee_id == get_user_by_name(session, who).id)
+                conds.append(Ticket.assignee_id == get_user_by_name(session, who).id)
         if filter.search and filter.search.strip():
-            query = query.where(_search_clause(filter.search.strip()))
+            conds.append(_search_clause(filter.search.strip()))
         key = tuple_(col(Ticket.created_at), col(Ticket.id))
         if after is not None:
             mark = tuple_(after.created_at, after.id)
-            query = query.where(key < mark if newest_first else key > mark)
+            conds.append(key < mark if newest_first else key > mark)
         if newest_first:
-            query = query.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
+            order = (col(Ticket.created_at).desc(), col(Ticket.id).desc())
         else:
-            query = query.order_by(col(Ticket.created_at), col(Ticket.id))
-        rows = list(session.exec(query.limit(limit + 1)).all())
+            order = (col(Ticket.created_at), col(Ticket.id))
+        statuses = list(filter.statuses)
+        if not statuses and unit is not None:
+            statuses = list(Status)  # same rows; lets each branch walk (unit, status, created)
+        if len(statuses) > 1:
+            # One index walk per status, each stopping after a page, merged: a single query
+            # with ``status IN (…)`` makes the engine collect and sort every matching row of
+            # the unit (hundreds of thousands at a million tickets) to return fifty.
+            branches = [
+                select(Ticket.id).where(*conds, Ticket.status == s).order_by(*order)
+                .limit(limit + 1).subquery()
+                for s in statuses
+            ]
+            page = union_all(*(select(b.c.id) for b in branches))
+            query = select(Ticket).where(col(Ticket.id).in_(page))
+        else:
+            query = select(Ticket).where(*conds, *(Ticket.status == s for s in statuses))
+        rows = list(session.exec(query.order_by(*order).limit(limit + 1)).all())
         more = len(rows) > limit
         rows = rows[:limit]
         cursor = Cursor(rows[-1].created_at, rows[-1].id or 0) if more and rows else None
@@ -271,20 +288,25 @@ def _search_clause(text: str):  # type: ignore[no-untyped-def]
 
 def count_by_status(db: Database, *, actor: Actor, unit: str | None) -> dict[Status, int]:
     """Ticket counts per status for a unit (``None``/``"all"``: every unit, admins only).
-    One GROUP BY over the (unit, status, created) index."""
+    One scalar ``count(*)`` per status over the (unit, status, created) index, in one round
+    trip: a plain range count, about twice as fast as ``GROUP BY status`` over the same index
+    entries (a unit has hundreds of thousands of closed tickets at a million)."""
     require_staff(actor)
     with db.read() as session:
-        query = select(Ticket.status, func.count()).group_by(Ticket.status)
+        conds: list[Any] = []
         if unit in (None, "all"):
             if actor.role != Role.ADMIN:
-                query = query.where(Ticket.unit_code == actor.unit)
+                conds.append(Ticket.unit_code == actor.unit)
         else:
             require_view_unit(actor, unit)
-            query = query.where(Ticket.unit_code == unit)
-        counts = {s: 0 for s in Status}
-        for status, n in session.exec(query):
-            counts[Status(status)] = n
-        return counts
+            conds.append(Ticket.unit_code == unit)
+        statuses = list(Status)
+        counts = session.exec(select(*(
+            select(func.count()).select_from(Ticket).where(*conds, Ticket.status == s)
+            .scalar_subquery()
+            for s in statuses
+        ))).one()
+        return dict(zip(statuses, (int(n) for n in counts), strict=True))
 
 
 def get_ticket(db: Database, ticket_id: int, *, actor: Actor) -> TicketPublic:
