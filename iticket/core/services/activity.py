@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, or_, select
+from typing import Any
+
+from sqlalchemy import union_all
+from sqlmodel import col, select
 
 from iticket.core.db import Database
 from iticket.core.errors import NotFound, ValidationError
@@ -31,6 +34,11 @@ def recent_activity(
         raise ValidationError(_("The limit must be between 1 and {max}.").format(max=1000))
     with db.read() as session:
         query = select(Activity)
+        conds: list[Any] = []
+        if before_id is not None:
+            conds.append(col(Activity.id) < before_id)
+        if actor.role != Role.ADMIN and ticket_id is None:
+            conds.append(col(Activity.kind).not_in(list(_PRIVATE_KINDS)))
         if ticket_id is not None:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
@@ -43,12 +51,19 @@ def recent_activity(
                 require_view_unit(actor, "*")
             else:
                 require_view_unit(actor, code)
+                # Newest ``limit`` ids from each index, (unit, id) and (other_unit, id), merged:
+                # ``unit = x OR other_unit = x`` makes the engine gather and sort every row of
+                # the unit (millions at a million tickets) to return fifty.
+                branches = [
+                    select(Activity.id).where(column == code, *conds)
+                    .order_by(col(Activity.id).desc()).limit(limit).subquery()
+                    for column in (Activity.unit_code, Activity.other_unit_code)
+                ]
                 query = query.where(
-                    or_(Activity.unit_code == code, Activity.other_unit_code == code)
+                    col(Activity.id).in_(union_all(*(select(b.c.id) for b in branches)))
                 )
-            if actor.role != Role.ADMIN:
-                query = query.where(col(Activity.kind).not_in(list(_PRIVATE_KINDS)))
-        if before_id is not None:
-            query = query.where(col(Activity.id) < before_id)
-        rows = session.exec(query.order_by(col(Activity.id).desc()).limit(limit)).all()
+                conds = []  # already applied inside each branch
+        rows = session.exec(
+            query.where(*conds).order_by(col(Activity.id).desc()).limit(limit)
+        ).all()
         return activity_public(session, list(rows))
