@@ -86,7 +86,20 @@ def fail(code: Exit, message: str, *, as_json: bool, error_code: str | None = No
 @contextmanager
 def handled(as_json: bool) -> Iterator[None]:
     """Turn expected errors into one line and an exit code; never a traceback for user mistakes."""
+    from sqlalchemy import exc as sa_exc
+
     try:
         yield
     except errors.ITicketError as exc:
         fail(exit_code_for(exc), exc.message, as_json=as_json, error_code=exc.code)
+    except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError) as exc:
+        fail(Exit.USAGE, _("Invalid database URL: {error}").format(error=_first_line(exc)),
+             as_json=as_json, error_code="invalid")
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        fail(Exit.UNEXPECTED, _("Cannot use the database: {error}").format(error=_first_line(exc.orig or exc)),
+             as_json=as_json, error_code="database")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__

@@ -208,3 +208,11 @@ def test_spanish_by_default(cli):
     cli.login("helpdesk")
     r = cli("whoami", "--json", env=env)
     assert json.loads(r.stdout)["role"] == "admin"
+
+
+def test_bad_database_urls_are_one_line_errors(cli, tmp_path):
+    r = cli("--db", "garbage", "init")
+    assert r.code == 2 and r.stderr.strip().splitlines() == ["Error: Invalid database URL: Could not parse SQLAlchemy URL from given URL string"]
+    (tmp_path / "file").write_text("x")
+    r = cli("--db", f"sqlite:///{tmp_path / 'file' / 'x.db'}", "init", "--json")
+    assert r.code == 1 and r.error()["code"] == "database" and "Traceback" not in r.stderr
