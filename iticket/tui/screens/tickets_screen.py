@@ -68,6 +68,7 @@ class TicketsScreen(DataScreen):
         self._next: Cursor | None = None
         self._loading_more = False
         self._search_timer: Timer | None = None
+        self.pages_shown = 0  # how many answers reached the table (tests and bench wait on it)
 
     def compose(self) -> ComposeResult:
         actor = self.itapp.actor
@@ -130,6 +131,7 @@ class TicketsScreen(DataScreen):
         self._loading_more = False
         if flt != self.current_filter():
             return  # an answer to a filter the user already changed
+        self.pages_shown += 1
         table = self.query_one("#tickets", DataTable)
         keep: str | None = None
         if replace:
