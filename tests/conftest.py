@@ -2,7 +2,17 @@
 agents, and a runner for the real ``iticket`` executable.
 
 The database is built once per session (migrations + seed, argon2 hashes included) and copied
-per test, so every test gets a fresh real SQLite file for the price of a file copy.
+per test, so every test gets a fresh real database for the price of a copy.
+
+Engine selection: ``ITICKET_TEST_DATABASE=postgresql`` runs every test on PostgreSQL, with
+``ITICKET_TEST_PG_URL`` naming a server (``.ci/pg_server.sh start DIR`` prints one). There the
+session template is a PostgreSQL database and each test gets ``CREATE DATABASE … TEMPLATE …``
+(a few milliseconds), dropped afterwards. ``template_db``/``db_path`` stay the SQLite template
+and file whatever the engine; ``db_url``/``db``/``cli`` follow the selection.
+
+``pg_database`` hands a test an empty PostgreSQL database even on a SQLite run (``db copy``, two
+bot processes); without a server it skips, unless ``ITICKET_TEST_PG_REQUIRED=1`` (CI) makes the
+missing server an error.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +46,17 @@ AGENTS = [
 ADMINS = ["helpdesk", "soporte", "desarrollo", "seguridad"]
 
 
+ENGINE = os.environ.get("ITICKET_TEST_DATABASE", "sqlite").strip().lower() or "sqlite"
+if ENGINE not in ("sqlite", "postgresql"):
+    raise pytest.UsageError(f"ITICKET_TEST_DATABASE must be sqlite or postgresql, not {ENGINE!r}")
+
+
 def _build_template(path: Path) -> None:
-    db = Database(f"sqlite:///{path}")
+    _seed_template(f"sqlite:///{path}")
+
+
+def _seed_template(url: str) -> None:
+    db = Database(url)
     seed(db)
     for username, full_name, unit, password in AGENTS:
         admin = auth.authenticate(db, unit, unit)
@@ -59,9 +79,92 @@ def db_path(tmp_path: Path, template_db: Path) -> Path:
     return target
 
 
+# ---------------------------------------------------------------- PostgreSQL
+
+
+class PgServer:
+    """A PostgreSQL server the tests may create and drop databases on (names are unique per
+    run and worker, so parallel workers and reruns never collide)."""
+
+    def __init__(self, admin_url: str) -> None:
+        from sqlalchemy import create_engine, make_url
+        from sqlalchemy.pool import NullPool
+
+        self._url = make_url(admin_url)
+        self._admin = create_engine(self._url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self._prefix = f"it_{os.environ.get('PYTEST_XDIST_WORKER', 'gw')}_{uuid.uuid4().hex[:8]}"
+        self._count = 0
+
+    def url(self, name: str) -> str:
+        return self._url.set(database=name).render_as_string(hide_password=False)
+
+    def _exec(self, sql: str) -> None:
+        from sqlalchemy import text
+
+        with self._admin.connect() as conn:
+            conn.execute(text(sql))
+
+    def create(self, *, template: str | None = None) -> str:
+        """A new database (a copy of ``template`` if given); returns its name."""
+        self._count += 1
+        name = f"{self._prefix}_{self._count}"
+        self._exec(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return name
+
+    def drop(self, name: str) -> None:
+        # FORCE: a bot subprocess or a leaked pool may still hold a connection.
+        self._exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    url = os.environ.get("ITICKET_TEST_PG_URL", "").strip()
+    if not url:
+        if os.environ.get("ITICKET_TEST_PG_REQUIRED") == "1" or ENGINE == "postgresql":
+            pytest.fail("ITICKET_TEST_PG_URL is not set (start one with .ci/pg_server.sh start DIR)")
+        pytest.skip("no PostgreSQL server (set ITICKET_TEST_PG_URL)")
+    server = PgServer(url)
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def db_url(db_path: Path) -> str:
-    return f"sqlite:///{db_path}"
+def pg_database(pg_server: PgServer) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (no schema), dropped after the test."""
+    name = pg_server.create()
+    yield pg_server.url(name)
+    pg_server.drop(name)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> Iterator[str]:
+    """A migrated and seeded PostgreSQL database the per-test databases are copied from."""
+    name = pg_server.create()
+    _seed_template(pg_server.url(name))
+    yield name
+    pg_server.drop(name)
+
+
+# ---------------------------------------------------------------- the selected engine
+
+
+def _pg_db_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    server: PgServer = request.getfixturevalue("pg_server")
+    template: str = request.getfixturevalue("pg_template")
+    name = server.create(template=template)
+    yield server.url(name)
+    server.drop(name)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    if ENGINE == "postgresql":
+        yield from _pg_db_url(request)
+    else:
+        yield f"sqlite:///{request.getfixturevalue('db_path')}"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""``iticket init`` and ``iticket db upgrade | current``."""
+"""``iticket init`` and ``iticket db upgrade | copy``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import typer
 from iticket.cli.common import ctx_of, json_option
 from iticket.cli.output import err, handled, print_json
 from iticket.core import db as dbmod
+from iticket.core import dbcopy
 from iticket.core.i18n import _
 from iticket.core.seed import seed
 
@@ -45,3 +46,34 @@ def upgrade(ctx: typer.Context, as_json: bool = json_option()) -> None:
             print_json({"database": database.url, "revision": rev})
         else:
             err.print(_("Database at revision {rev}.").format(rev=rev), markup=False)
+
+
+@db_app.command("copy", help=_("Copy a whole installation to another database (SQLite <-> PostgreSQL)."))
+def copy(
+    source: str = typer.Option(..., "--from", help=_("Database URL to read from."), show_default=False),
+    target: str = typer.Option(..., "--to", help=_("Database URL to write to (must be empty)."),
+                               show_default=False),
+    force: bool = typer.Option(False, "--force", help=_("Replace the contents of a non-empty target.")),
+    batch_size: int = typer.Option(dbcopy.DEFAULT_BATCH, "--batch-size", min=1,
+                                   help=_("Rows per batch (memory stays constant).")),
+    as_json: bool = json_option(),
+) -> None:
+    # Deliberately not ctx_of(ctx).db: the configured database is neither side of the copy.
+    with handled(as_json):
+        last: dict[str, int] = {}
+
+        def progress(table: str, rows: int) -> None:
+            if not as_json and rows - last.get(table, 0) >= 50_000:
+                last[table] = rows
+                err.print(_("{table}: {rows} rows...").format(table=table, rows=rows), markup=False)
+
+        report = dbcopy.copy_database(source, target, force=force, batch_size=batch_size,
+                                      progress=progress)
+        if as_json:
+            print_json({"from": report.source, "to": report.target, "rows": report.rows,
+                        "total": report.total})
+            return
+        for table, rows in report.rows.items():
+            err.print(f"  {table:<18} {rows:>10}", markup=False)
+        err.print(_("Copied {total} rows from {source} to {target}.").format(
+            total=report.total, source=report.source, target=report.target), markup=False)

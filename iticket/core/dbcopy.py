@@ -1,0 +1,222 @@
+"""Copy a whole installation from one database to another (SQLite ⇄ PostgreSQL).
+
+``copy_database(source, target)`` moves every table the schema defines (units, sectors, users,
+tokens, tickets, notes, attachments, tasks, activity, conversations, requesters, inbound
+events, outbox), parents before children, in primary-key order and in batches, so memory stays
+constant whatever the size. The contract:
+
+- the target is migrated to the current schema first (an empty database is fine); the source
+  must already be at the current revision (we never migrate the database we read from);
+- a target holding any row is refused unless ``force=True``, which empties it first;
+- the copy is one target transaction: on any error nothing is left half-written;
+- the source is read in one snapshot (a SQLite read transaction, PostgreSQL REPEATABLE READ),
+  so a bot writing meanwhile cannot make the copy inconsistent;
+- PostgreSQL sequences are moved past the copied ids, so new rows keep getting fresh ids;
+- row counts are compared table by table before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlmodel import SQLModel
+
+import iticket.core.models  # noqa: F401  (registers the tables)
+from iticket.core.db import Database, current_revision, head_revision, upgrade
+from iticket.core.errors import Conflict, ValidationError
+from iticket.core.i18n import _
+
+DEFAULT_BATCH = 2_000
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class CopyReport:
+    source: str
+    target: str
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows copied, in copy order
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def tables() -> list[Table]:
+    """Every application table, parents before children (the order inserts must follow)."""
+    return list(SQLModel.metadata.sorted_tables)
+
+
+def safe_url(url: str) -> str:
+    from sqlalchemy import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _open(url: str) -> Database:
+    try:
+        database = Database(url)
+        with database.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return database
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ValidationError(_("Not a database URL: {url}").format(url=safe_url(url))) from exc
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise ValidationError(
+            _("Cannot open {url}: {reason}").format(url=safe_url(url), reason=reason)
+        ) from exc
+
+
+def _require_existing_sqlite_file(url: str) -> None:
+    """Opening a missing SQLite file would create an empty one: say what is wrong instead."""
+    from pathlib import Path
+
+    from sqlalchemy import make_url
+
+    try:
+        u = make_url(url)
+    except ArgumentError as exc:
+        raise ValidationError(_("Not a database URL: {url}").format(url=safe_url(url))) from exc
+    if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:") and not (
+        Path(u.database or "").expanduser().is_file()
+    ):
+        raise ValidationError(_("No such database file: {path}").format(path=u.database))
+
+
+def _has_rows(database: Database) -> bool:
+    """Any row in any application table that exists (the schema may not exist yet)."""
+    from sqlalchemy import inspect
+
+    with database.engine.connect() as conn:
+        existing = set(inspect(conn).get_table_names())
+        return any(
+            conn.execute(select(t).limit(1)).first() is not None for t in tables() if t.name in existing
+        )
+
+
+def _is_empty(conn: Connection) -> bool:
+    return all(conn.execute(select(t).limit(1)).first() is None for t in tables())
+
+
+def _counts(conn: Connection) -> dict[str, int]:
+    return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in tables()}
+
+
+def copy_database(
+    source_url: str,
+    target_url: str,
+    *,
+    force: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    progress: Progress | None = None,
+) -> CopyReport:
+    """Copy everything from ``source_url`` into ``target_url`` (see the module contract)."""
+    if batch_size < 1:
+        raise ValidationError(_("The batch size must be at least 1."))
+    _require_existing_sqlite_file(source_url)
+    source, target = _open(source_url), _open(target_url)
+    try:
+        if _same_database(source, target):
+            raise ValidationError(_("The source and the target are the same database."))
+        if current_revision(source) != head_revision():
+            raise ValidationError(
+                _("The source database is not at the current schema: run 'iticket db upgrade' on it first.")
+            )
+        if not force and _has_rows(target):  # checked before migrating: refusing changes nothing
+            raise Conflict(_("The target database is not empty: use --force to replace its contents."))
+        upgrade(target)  # idempotent: creates the schema in an empty database
+        return _copy(source, target, force=force, batch_size=batch_size, progress=progress)
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def _same_database(a: Database, b: Database) -> bool:
+    ua, ub = a.engine.url, b.engine.url
+    if ua.get_backend_name() != ub.get_backend_name():
+        return False
+    if ua.get_backend_name() == "sqlite":
+        from pathlib import Path
+
+        return bool(ua.database) and bool(ub.database) and (
+            Path(ua.database or "").resolve() == Path(ub.database or "").resolve()
+        )
+    return (ua.host, ua.port, ua.database, ua.query.get("host")) == (
+        ub.host, ub.port, ub.database, ub.query.get("host"))
+
+
+def _source_connection(engine: Engine) -> Connection:
+    if engine.dialect.name == "postgresql":
+        return engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    return engine.connect()
+
+
+def _copy(source: Database, target: Database, *, force: bool, batch_size: int,
+          progress: Progress | None) -> CopyReport:
+    rows: dict[str, int] = {}
+    with _source_connection(source.engine) as src, src.begin(), target.engine.begin() as dst:
+        if not _is_empty(dst):
+            if not force:
+                raise Conflict(
+                    _("The target database is not empty: use --force to replace its contents.")
+                )
+            for table in reversed(tables()):
+                dst.execute(table.delete())
+        for table in tables():
+            rows[table.name] = _copy_table(src, dst, table, batch_size, progress)
+        if dst.dialect.name == "postgresql":
+            _reset_sequences(dst)
+        expected, got = _counts(src), _counts(dst)
+        if expected != got:  # a bug, never a user mistake: roll everything back
+            raise RuntimeError(f"row counts differ after copy: {expected} != {got}")
+    return CopyReport(safe_url(source.url), safe_url(target.url), rows)
+
+
+def _copy_table(src: Connection, dst: Connection, table: Table, batch_size: int,
+                progress: Progress | None) -> int:
+    """Keyset-paginate the source by primary key: each batch is one indexed range query."""
+    (pk,) = table.primary_key.columns
+    copied = 0
+    last: object = None
+    while True:
+        query = select(table).order_by(pk).limit(batch_size)
+        if last is not None:
+            query = query.where(pk > last)
+        batch = [dict(r._mapping) for r in src.execute(query)]
+        if not batch:
+            return copied
+        dst.execute(table.insert(), batch)
+        copied += len(batch)
+        last = batch[-1][pk.name]
+        if progress is not None:
+            progress(table.name, copied)
+
+
+def _reset_sequences(conn: Connection) -> None:
+    """Explicit ids were inserted, so each serial sequence still starts at 1: move it on."""
+    preparer = conn.dialect.identifier_preparer
+    for table in tables():
+        (pk,) = table.primary_key.columns
+        if not pk.autoincrement or not _is_integer(pk):
+            continue
+        qualified = preparer.format_table(table)
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence(:t, :c), "
+                f"COALESCE((SELECT MAX({preparer.quote(pk.name)}) FROM {qualified}), 0) + 1, false)"
+            ),
+            {"t": qualified, "c": pk.name},
+        )
+
+
+def _is_integer(column: object) -> bool:
+    from sqlalchemy import Integer
+
+    return isinstance(getattr(column, "type", None), Integer)
