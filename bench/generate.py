@@ -101,10 +101,11 @@ def _parallel(args: tuple[Any, ...]) -> Iterator[Batch]:
 
 def generate(
     url: str, *, tickets: int, seed_value: int = 42, agents_per_unit: int = 20,
-    jobs: int = 2, log: bool = True,
+    jobs: int = 2, now: datetime | None = None, log: bool = True,
 ) -> dict[str, int]:
     """Fill the (empty or fresh) database at ``url``; returns the row counts written.
-    ``jobs=2`` simulates in a second process while this one writes."""
+    ``jobs=2`` simulates in a second process while this one writes; ``now`` (default: the
+    clock) is where the simulated history ends, so a seed plus a ``now`` give the same data."""
     started = time.perf_counter()
 
     def say(msg: str) -> None:
@@ -116,7 +117,7 @@ def generate(
     seed(db)
     db.dispose()
     say("migrated and seeded")
-    loader: Loader = open_loader(url)
+    loader: Loader = open_loader(url, now=now)
     try:
         if loader.count("ticket"):
             raise SystemExit(f"error: {url} already has tickets; generate into an empty database")
@@ -156,12 +157,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agents-per-unit", type=int, default=20)
     parser.add_argument("--jobs", type=int, choices=(1, 2), default=2,
                         help="2: simulate in a second process while writing (default)")
+    parser.add_argument("--now", type=datetime.fromisoformat,
+                        help="end of the simulated history, ISO-8601 with offset (default: now)")
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")
     args = parser.parse_args(argv)
     if args.tickets < 1:
         parser.error("--tickets must be at least 1")
     if args.agents_per_unit < 1:
         parser.error("--agents-per-unit must be at least 1")
+    if args.now is not None and args.now.tzinfo is None:
+        parser.error("--now needs a UTC offset, e.g. 2026-12-01T12:00:00+00:00")
     if args.out is not None:
         out: Path = args.out
         if out.exists():
@@ -175,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         url = args.url
     t0 = time.perf_counter()
     generate(url, tickets=args.tickets, seed_value=args.seed, agents_per_unit=args.agents_per_unit,
-             jobs=args.jobs)
+             jobs=args.jobs, now=args.now)
     print(f"generated {args.tickets:,} tickets in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     return 0
 

@@ -44,10 +44,10 @@ _TABLES: dict[str, Table] = {
 class Loader:
     """Plain SQLAlchemy Core: correct on every engine, typed values go through column types."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, now: datetime | None = None) -> None:
         self.engine = engine
         self.conn: Connection = engine.connect()
-        self.now = utcnow().replace(microsecond=0)
+        self.now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
 
     # ---- queries
     def count(self, table: str) -> int:
@@ -145,8 +145,8 @@ class SqliteLoader(Loader):
     :func:`make_stamp`), tuples handed
     straight to the driver's ``executemany``, and indexes rebuilt from their stored DDL."""
 
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: Engine, *, now: datetime | None = None) -> None:
+        super().__init__(engine, now=now)
         self._index_sql: list[str] = []
         self._sql = {
             name: str(insert(_TABLES[name]).compile(dialect=engine.dialect, column_keys=list(cols)))
@@ -207,7 +207,7 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def open_loader(url: str) -> Loader:
+def open_loader(url: str, *, now: datetime | None = None) -> Loader:
     if url.startswith("sqlite"):
-        return SqliteLoader(_sqlite_engine(url))
-    return Loader(create_engine(url))
+        return SqliteLoader(_sqlite_engine(url), now=now)
+    return Loader(create_engine(url), now=now)
