@@ -58,4 +58,16 @@ for _module in ("stats", "export", "bot", "tui"):
 
 
 def run() -> None:
-    app()
+    """Entry point. A bug still ends in one line (and exit 1); ``ITICKET_DEBUG=1`` shows the
+    traceback for a bug report."""
+    import os
+
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for users
+        if os.environ.get("ITICKET_DEBUG"):
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        sys.stderr.write(_("Unexpected error: {error} (ITICKET_DEBUG=1 shows details)").format(
+            error=message) + "\n")
+        sys.exit(1)

@@ -41,6 +41,7 @@ _CODES: list[tuple[type[errors.ITicketError], Exit]] = [
     (errors.NotFound, Exit.NOT_FOUND),
     (errors.Conflict, Exit.CONFLICT),
     (errors.ValidationError, Exit.USAGE),
+    (errors.DatabaseUnavailable, Exit.UNEXPECTED),
 ]
 
 

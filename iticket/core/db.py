@@ -19,6 +19,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
+from iticket.core.errors import DatabaseUnavailable
+from iticket.core.i18n import _
+
 _WRITE = "iticket_write"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -27,7 +30,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
-            Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(u.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseUnavailable(
+                    _("Cannot create the database folder {path}: {error}").format(
+                        path=folder, error=exc.strerror or exc
+                    )
+                ) from None
         engine = create_engine(
             u,
             echo=echo,

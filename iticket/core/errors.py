@@ -38,3 +38,9 @@ class Conflict(ITicketError):
 
 class AccountLocked(NotAuthenticated):
     code = "locked"
+
+
+class DatabaseUnavailable(ITicketError):
+    """The database cannot be opened or reached (a setting or the environment, not a bug)."""
+
+    code = "database"
