@@ -173,7 +173,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('activity', schema=None) as batch_op:
         batch_op.create_index('ix_activity_at', ['at'], unique=False)
-        batch_op.create_index('ix_activity_kind_at', ['kind', 'at', 'after', 'unit_code', 'actor_id'], unique=False)
+        batch_op.create_index('ix_activity_kind_at', ['kind', 'at', 'after', 'unit_code', 'actor_id', 'ticket_id'], unique=False)
         batch_op.create_index('ix_activity_other_unit', ['other_unit_code', 'id'], unique=False)
         batch_op.create_index('ix_activity_ticket', ['ticket_id', 'id'], unique=False)
         batch_op.create_index('ix_activity_unit', ['unit_code', 'id'], unique=False)
