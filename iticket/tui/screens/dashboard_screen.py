@@ -83,8 +83,10 @@ class DashboardScreen(DataScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#tasks", DataTable).add_columns("", _("Task"), _("By"))
-        self.query_one("#activity", DataTable).add_columns(_("When"), _("What"))
+        tasks_table = self.query_one("#tasks", DataTable)
+        tasks_table.add_column("", width=3)
+        tasks_table.add_column(_("Task"), width=34)
+        tasks_table.add_column(_("By"), width=22)
         self.reload()
 
     def on_resize(self) -> None:
@@ -113,9 +115,12 @@ class DashboardScreen(DataScreen):
         self._show_tasks(data.tasks)
         table = self.query_one("#activity", DataTable)
         now = utcnow()
-        table.clear()
+        # columns sized to the pane now, so sentences are cut instead of scrolling sideways
+        room = max(20, table.size.width - 32)
+        table.clear(columns=True)
+        table.add_column(_("When"), width=26)
+        table.add_column(_("What"), width=room)
         self._activity_ticket = {str(a.id): a.ticket_id for a in data.activity if a.ticket_id}
-        room = max(20, table.size.width - 30)  # no sideways scrolling: the sentence is cut
         for a in data.activity:
             sentence = describe_activity(a)
             if len(sentence) > room:

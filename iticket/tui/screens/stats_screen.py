@@ -87,8 +87,12 @@ class StatsScreen(DataScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#units", DataTable).add_columns(_("Unit"), _("Resolved"), _("Rejected"), _("Open"))
-        self.query_one("#users", DataTable).add_columns(_("User"), _("Unit"), _("Resolved"), _("Rejected"))
+        units = self.query_one("#units", DataTable)
+        for title, width in ((_("Unit"), 16), (_("Resolved"), 9), (_("Rejected"), 9), (_("Open"), 7)):
+            units.add_column(title, width=width)
+        people = self.query_one("#users", DataTable)
+        for title, width in ((_("User"), 14), (_("Unit"), 16), (_("Resolved"), 9), (_("Rejected"), 9)):
+            people.add_column(title, width=width)
         self._custom_inputs(False)
         self.reload()
 

@@ -43,10 +43,11 @@ class UsersScreen(DataScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#users", DataTable)
-        table.add_column(_("Username"), key="username")
-        table.add_column(_("Full name"), key="name")
-        table.add_column(_("Role"), key="role")
-        table.add_column(_("State"), key="state")
+        # fixed widths: the layout does not jump when rows arrive
+        table.add_column(_("Username"), key="username", width=14)
+        table.add_column(_("Full name"), key="name", width=26)
+        table.add_column(_("Role"), key="role", width=10)
+        table.add_column(_("State"), key="state", width=22)
         self.reload()
 
     def reload(self) -> None:
