@@ -50,7 +50,8 @@ def create_app(settings: BotSettings, db: Database, *, workers: bool = True,
             on_outbound=lambda: loop.call_soon_threadsafe(sender.wake.set),
             on_attachment=lambda: loop.call_soon_threadsafe(downloader.wake.set),
         )
-        store = InboundStore(db, on_commit=processor.wake.set)
+        store = InboundStore(db, on_commit=lambda: processor.wake.set())
+        processor.ingest_busy = sender.ingest_busy = store.busy
         app[SENDER], app[STORE], app[PROCESSOR], app[DOWNLOADER] = sender, store, processor, downloader
         store.start()
         tasks: list[asyncio.Task[None]] = []

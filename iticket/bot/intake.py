@@ -17,12 +17,13 @@ outbound messages commit together or not at all.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from iticket.bot import catalog, outgoing
+from iticket.bot import catalog, outgoing, writes
 from iticket.bot.catalog import t
 from iticket.bot.conversation import Context, CreateTicket, Known, ShowStatus, State, Step, advance
 from iticket.bot.inbound import Inbound
@@ -68,9 +69,22 @@ def bot_actor(session: Session, username: str = "wspbot") -> Actor:
                  unit=user.unit_code, role=Role.BOT)
 
 
-def load_sectors(session: Session) -> list[SectorOption]:
+_SECTORS_TTL = 30.0
+_sector_cache: dict[str, tuple[float, list[SectorOption]]] = {}
+
+
+def load_sectors(session: Session, *, cache_key: str | None = None) -> list[SectorOption]:
+    """The active sectors; cached for ``_SECTORS_TTL`` seconds per database when ``cache_key``
+    is given (the list changes rarely and every message would read it)."""
+    if cache_key is not None:
+        hit = _sector_cache.get(cache_key)
+        if hit is not None and time.monotonic() - hit[0] < _SECTORS_TTL:
+            return hit[1]
     rows = session.exec(select(Sector).where(col(Sector.active)).order_by(col(Sector.name))).all()
-    return [SectorOption(s.code, s.name, s.description) for s in rows]
+    sectors = [SectorOption(s.code, s.name, s.description) for s in rows]
+    if cache_key is not None:
+        _sector_cache[cache_key] = (time.monotonic(), sectors)
+    return sectors
 
 
 def _status_text(open_tickets: list[TicketPublic]) -> str:
@@ -107,7 +121,7 @@ def process_message(
     known = None
     if requester.name and requester.sector and requester.extension:
         known = Known(requester.name, requester.sector, requester.extension)
-    ctx = Context(now=now, sectors=load_sectors(session), known=known, idle_timeout=config.idle_timeout)
+    ctx = Context(now=now, sectors=load_sectors(session, cache_key=db.url), known=known, idle_timeout=config.idle_timeout)
     outcome = advance(state, msg, ctx)
 
     result = IntakeResult()
@@ -163,7 +177,7 @@ def handle_text(
 ) -> list[str]:
     """One typed message from ``wa_id`` through the conversation, committed; the bot's answers
     as plain text (empty when the bot stays silent)."""
-    with db.write() as session:
+    with writes.write(db) as session:
         result = process_message(db, session, wa_id=wa_id, msg=Inbound.typed(text), now=now,
                                  config=config, deliver=deliver)
         return [outbound_text(o) for o in result.queued]
@@ -173,7 +187,7 @@ def expire_idle(db: Database, *, now: datetime | None = None,
                 timeout: timedelta = DEFAULT_IDLE, limit: int = 200) -> int:
     """End conversations idle for longer than ``timeout``, telling each requester so."""
     now = now or utcnow()
-    with db.write() as session:
+    with writes.write(db) as session:
         stale = session.exec(
             select(Conversation).where(Conversation.updated_at < now - timeout).limit(limit)
         ).all()

@@ -18,6 +18,7 @@ from pathlib import Path
 import aiohttp
 from sqlmodel import col, select
 
+from iticket.bot import writes
 from iticket.bot.graph import GraphClient, MediaError
 from iticket.bot.settings import BotSettings
 from iticket.core.db import Database
@@ -45,7 +46,7 @@ def _pending_after(db: Database, last_id: int, limit: int = 20) -> list[Attachme
 
 def _record(db: Database, attachment_id: int, *, path: str | None, size: int | None,
             error: str | None) -> None:
-    with db.write() as session:
+    with writes.write(db) as session:
         a = session.get(Attachment, attachment_id)
         if a is None:
             return

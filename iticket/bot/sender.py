@@ -19,13 +19,14 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from iticket.bot import catalog, delivery, outgoing
+from iticket.bot import catalog, delivery, outgoing, writes
 from iticket.bot.delivery import Next
 from iticket.bot.graph import GraphClient, SendResult
 from iticket.bot.settings import BotSettings
@@ -35,6 +36,7 @@ from iticket.core.services import outbox
 from iticket.core.timeutil import utcnow
 
 log = logging.getLogger("iticket.bot")
+BUSY_PAUSE = 0.05
 _PROGRESS = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
 _STATUS_WORDS = {"ticket_created": "creado", "ticket_resolved": "resuelto",
                  "ticket_rejected": "rechazado"}
@@ -96,25 +98,32 @@ def _requester(session: Session, wa_id: str) -> Requester:
     return session.get(Requester, wa_id) or Requester(wa_id=wa_id)
 
 
-def record_result(db: Database, job: Job, result: SendResult, settings: BotSettings,
-                  *, now: datetime | None = None) -> None:
+def record_results(db: Database, results: list[tuple[Job, SendResult]], settings: BotSettings,
+                   *, now: datetime | None = None) -> None:
+    """Record a round of sends in one transaction."""
     now = now or utcnow()
-    with db.write() as session:
-        msg = session.get(OutboundMessage, job.id)
-        if msg is None or msg.state != "queued":
-            return
-        msg.attempts += 1
-        msg.used_template = job.template
-        if result.ok:
-            msg.state, msg.wamid, msg.sent_at = "sent", result.wamid, now
-            if job.send_to != msg.to_wa_id:
-                requester = _requester(session, msg.to_wa_id)
-                requester.send_to = job.send_to  # remember the phone form that worked
-                session.add(requester)
-            session.add(msg)
-            return
-        apply_failure(session, msg, result.code, result.error, settings, now=now,
-                      tried_other_form=job.send_to != msg.to_wa_id)
+    with writes.write(db) as session:
+        for job, result in results:
+            _record(session, job, result, settings, now)
+
+
+def _record(session: Session, job: Job, result: SendResult, settings: BotSettings,
+            now: datetime) -> None:
+    msg = session.get(OutboundMessage, job.id)
+    if msg is None or msg.state != "queued":
+        return
+    msg.attempts += 1
+    msg.used_template = job.template
+    if result.ok:
+        msg.state, msg.wamid, msg.sent_at = "sent", result.wamid, now
+        if job.send_to != msg.to_wa_id:
+            requester = _requester(session, msg.to_wa_id)
+            requester.send_to = job.send_to  # remember the phone form that worked
+            session.add(requester)
+        session.add(msg)
+        return
+    apply_failure(session, msg, result.code, result.error, settings, now=now,
+                  tried_other_form=job.send_to != msg.to_wa_id)
 
 
 def apply_failure(session: Session, msg: OutboundMessage, code: int | None, error: str,
@@ -184,13 +193,16 @@ class Sender:
         self.wake = asyncio.Event()
         self.last_error: str | None = None
         self.sent = 0
+        self.ingest_busy: Callable[[], bool] = lambda: False
 
     async def run(self) -> None:
         while True:
             try:
-                jobs = await asyncio.to_thread(claim_due, self.db, self.settings)
+                jobs = await asyncio.to_thread(claim_due, self.db, self.settings, limit=20)
                 if jobs:
                     await self.deliver(jobs)
+                    if self.ingest_busy():
+                        await asyncio.sleep(BUSY_PAUSE)  # acknowledging Meta comes first
                     continue
             except Exception:  # keep delivering whatever one bad row does
                 log.exception("outbox sender failed; retrying")
@@ -202,16 +214,19 @@ class Sender:
         by_recipient: dict[str, list[Job]] = {}
         for job in jobs:
             by_recipient.setdefault(job.to_wa_id, []).append(job)
-        await asyncio.gather(*(self._deliver_in_order(js) for js in by_recipient.values()))
+        rounds = await asyncio.gather(*(self._deliver_in_order(js) for js in by_recipient.values()))
+        results = [pair for r in rounds for pair in r]
+        await asyncio.to_thread(record_results, self.db, results, self.settings)
 
-    async def _deliver_in_order(self, jobs: list[Job]) -> None:
+    async def _deliver_in_order(self, jobs: list[Job]) -> list[tuple[Job, SendResult]]:
+        done: list[tuple[Job, SendResult]] = []
         for job in jobs:
             result = await self.graph.send(job.send_to, job.content)
+            done.append((job, result))
             if result.ok:
                 self.sent += 1
             else:
                 self.last_error = f"{utcnow().isoformat(timespec='seconds')} {result.error}"
                 log.warning("delivery of outbound #%s failed: %s", job.id, result.error)
-            await asyncio.to_thread(record_result, self.db, job, result, self.settings)
-            if not result.ok:
-                return  # keep this requester's order: the rest waits for the next round
+                break  # keep this requester's order: the rest waits for the next round
+        return done

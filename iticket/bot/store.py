@@ -15,6 +15,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import asdict
@@ -23,6 +24,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from iticket.bot import writes
 from iticket.bot.inbound import EventRow
 from iticket.core.db import Database
 from iticket.core.models import InboundEvent
@@ -41,7 +43,7 @@ def insert_events(db: Database, rows: list[EventRow]) -> None:
     now = utcnow()
     values = [{**asdict(r), "received_at": now} for r in rows]
     stmt = insert(InboundEvent.__table__).on_conflict_do_nothing(index_elements=["event_key"])
-    with db.write() as session:
+    with writes.write(db) as session:
         session.execute(stmt, values)
 
 
@@ -52,6 +54,7 @@ class InboundStore:
         self._queue: queue.Queue[_Item | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="iticket-inbound", daemon=True)
         self.commits = 0
+        self.last_commit = 0.0  # time.monotonic() of the last group commit
 
     def start(self) -> None:
         self._thread.start()
@@ -101,5 +104,11 @@ class InboundStore:
                 except Exception as exc:
                     fut.set_exception(exc)
         self.commits += 1
+        self.last_commit = time.monotonic()
         if self.on_commit is not None:
             self.on_commit()
+
+
+    def busy(self, *, within: float = 0.05) -> bool:
+        """Whether webhook rows were committed in the last ``within`` seconds."""
+        return time.monotonic() - self.last_commit < within
