@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from iticket.core.db import Database
 from iticket.core.models import Actor
+from iticket.core.services import auth
 from iticket.core.services import tickets as svc
 from iticket.core.timeutil import clock
 
@@ -107,3 +108,8 @@ def one_error_line(stderr: str) -> bool:
     the seeded admin gets), never a traceback."""
     lines = [ln for ln in stderr.strip().splitlines() if not ln.startswith("Warning:")]
     return len(lines) == 1 and lines[0].startswith("Error:") and "Traceback" not in stderr
+
+
+def token_for(db: Database, actor: Actor) -> str:
+    """A real API token (the scripts' way in), made in-process to skip a password hash per test."""
+    return auth.create_token(db, "tests", actor=actor)[1]

@@ -7,8 +7,7 @@ import io
 
 import pytest
 
-from tests.conftest import agent_password
-from tests.stats.dataset import TZ, build
+from tests.stats.dataset import TZ, build, token_for
 from tests.stats.dataset import one_error_line as _one_error_line
 
 MARCH = ("--from", "2026-03-01", "--to", "2026-03-31")
@@ -18,7 +17,7 @@ MARCH = ("--from", "2026-03-01", "--to", "2026-03-31")
 def admin_cli(db, actors, cli):
     build(db, actors)
     cli.env["ITICKET_TIMEZONE"] = TZ
-    cli.login("helpdesk")
+    cli.env["ITICKET_TOKEN"] = token_for(db, actors["helpdesk"])
     return cli
 
 
@@ -57,7 +56,7 @@ def test_csv_opens_in_spreadsheets(admin_cli):
     assert ["Radiología", "1", "1", "0"] in rows and ["Admisión", "0", "0", "1"] in rows
 
 
-@pytest.mark.parametrize("by", ["unit", "user", "day", "sector", "hour"])
+@pytest.mark.parametrize("by", ["user", "hour"])
 def test_plot(admin_cli, by):
     r = admin_cli("stats", *MARCH, "--by", by, "--plot")
     assert r.code == 0, r.stderr
@@ -71,19 +70,15 @@ def test_unit_filter_and_errors(admin_cli):
     assert r.code == 0 and r.json()["totals"]["rejected"] == 1
     for args, code in [
         (("--from", "2026-02-30"), 2),
-        (("--from", "2026-03-02", "--to", "2026-03-01"), 2),
         (("--by", "month"), 2),
-        (("--format", "xml"), 2),
         (("--unit", "farmacia"), 5),
-        (("--timezone", "Mars/Olympus"), 2),
-    ]:
+    ]:  # (from > to and unknown zones: see the service tests)
         r = admin_cli("stats", *args)
         assert r.code == code, (args, r.stderr)
         assert _one_error_line(r.stderr)
         assert r.stdout == ""
 
 
-def test_agents_are_denied(db, cli):
-    cli.login("sofia", agent_password("sofia"))
-    r = cli("stats", "--format", "json")
+def test_agents_are_denied(db, actors, cli):
+    r = cli("stats", "--format", "json", token=token_for(db, actors["sofia"]))
     assert r.code == 4 and r.error()["code"] == "permission_denied" and r.stdout == ""
