@@ -127,6 +127,24 @@ class ITicketApp(App[None]):
             if self._allowed(name):
                 yield SystemCommand(title, _("Go to {screen}").format(screen=title),
                                     lambda name=name: self.action_go(name))  # type: ignore[misc]
+        if self.actor is not None and not self.actor.must_change_password:
+            yield SystemCommand(_("Change password"), _("Change your own password"), self._change_password)
+        if self.actor is not None:
+            yield SystemCommand(_("Log out"), _("Back to the login screen"), self.sign_out)
+
+    def _change_password(self) -> None:
+        from iticket.tui.screens.password_screen import PasswordScreen
+
+        self.push_screen(PasswordScreen(forced=False))
+
+    def sign_out(self) -> None:
+        from iticket.tui.screens.login_screen import LoginScreen
+
+        self.actor = None
+        self.sub_title = ""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(LoginScreen(hint=self.login_hint))
 
     # ---------------------------------------------------------------- live refresh
 

@@ -72,3 +72,15 @@ async def test_seeded_default_password_must_be_changed_first(make_app, db: Datab
         assert isinstance(app.screen, DashboardScreen)
     actor = auth.authenticate(db, "helpdesk", "nueva-clave-1")
     assert not actor.must_change_password
+
+
+async def test_log_out_returns_to_the_login_screen(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _login(pilot, "ana", "ana-secreta-1")
+        app.sign_out()
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen) and app.actor is None
+        await pilot.press("f3")  # nothing to navigate to while signed out
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)

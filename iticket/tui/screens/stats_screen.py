@@ -88,10 +88,10 @@ class StatsScreen(DataScreen):
 
     def on_mount(self) -> None:
         units = self.query_one("#units", DataTable)
-        for title, width in ((_("Unit"), 16), (_("Resolved"), 9), (_("Rejected"), 9), (_("Open"), 7)):
+        for title, width in ((_("Unit"), 16), (_("Resolved"), 10), (_("Rejected"), 10), (_("Open"), 8)):
             units.add_column(title, width=width)
         people = self.query_one("#users", DataTable)
-        for title, width in ((_("User"), 14), (_("Unit"), 16), (_("Resolved"), 9), (_("Rejected"), 9)):
+        for title, width in ((_("User"), 14), (_("Unit"), 16), (_("Resolved"), 10), (_("Rejected"), 10)):
             people.add_column(title, width=width)
         self._custom_inputs(False)
         self.reload()
