@@ -145,6 +145,12 @@ async def _load(url: str, senders: int, batch: int, concurrency: int, deadline: 
     return latencies, mids, bodies, elapsed, failures
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _count(db: Database, model: Any, *where: Any) -> int:
     with db.read() as s:
         return int(s.exec(select(func.count()).select_from(model).where(*where)).one())
@@ -176,8 +182,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     await asyncio.sleep(0.1)
             else:
                 raise SystemExit("the bot did not start")
+        cpu0 = _cpu_seconds(server.pid)
         lat, mids, _bodies, elapsed, failures = await _load(
             base + "/webhook", args.senders, args.batch, args.concurrency, args.deadline)
+        cpu_load = _cpu_seconds(server.pid) - cpu0
         stored = _count(db, InboundEvent)
         t0 = time.perf_counter()
         drain_deadline = time.monotonic() + args.drain_deadline
@@ -187,6 +195,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 break
             await asyncio.sleep(0.2)
         processing = time.perf_counter() - t0
+        cpu_total = _cpu_seconds(server.pid) - cpu0
         pending = _count(db, InboundEvent, col(InboundEvent.processed_at).is_(None))
         tickets = _count(db, Ticket)
         with db.read() as s:
@@ -212,6 +221,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "processing_s_after_load": round(processing, 2), "unprocessed": pending,
         "processing_errors": errors, "tickets": tickets, "duplicate_tickets": tickets - distinct,
         "outbound_rows": outbox, "graph_sends": graph_sent[0],
+        # CPU the bot process spent (all threads): during the load (acknowledging, plus what
+        # processing it did meanwhile) and in total (everything: conversations, tickets, sends).
+        "server_cpu_s_during_load": round(cpu_load, 2),
+        "server_cpu_ms_per_message_total": round(1000 * cpu_total / max(1, sent), 2),
     }
 
 
@@ -240,6 +253,10 @@ def main() -> None:
           f"{r['unprocessed']}, errors {r['processing_errors']}")
     print(f"  tickets {r['tickets']} (one per requester expected), duplicates "
           f"{r['duplicate_tickets']}; outbound {r['outbound_rows']}, sent to Graph {r['graph_sends']}")
+    print(f"  bot CPU: {r['server_cpu_s_during_load']} s during the load "
+          f"({r['seconds']} s wall); {r['server_cpu_ms_per_message_total']} ms per message in total "
+          "(ack + conversation + ticket + delivery)")
+    print(f"  machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
     print("  OK" if ok else "  PROBLEM")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from iticket.bot.keys import DB, SENDER, SETTINGS
 from iticket.bot.sender import backlog
 from iticket.core import errors
+from iticket.core.i18n import _
 from iticket.core.serialize import ticket_json
 from iticket.core.services import auth, tickets
 
@@ -37,7 +38,7 @@ def error(status: int, code: str, message: str) -> web.Response:
 
 def _fields(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("requester"), dict):
-        raise errors.ValidationError("The body must be {\"requester\": {...}, \"detail\": \"...\"}.")
+        raise errors.ValidationError(_("The body must be an object with 'requester' and 'detail'."))
     req = body["requester"]
     out: dict[str, Any] = {}
     for key in ("name", "sector", "extension"):
@@ -45,13 +46,13 @@ def _fields(body: Any) -> dict[str, Any]:
         if isinstance(value, int) and key == "extension":
             value = str(value)
         if not isinstance(value, str):
-            raise errors.ValidationError(f"requester.{key} is required and must be a string.")
+            raise errors.ValidationError(_("requester.{key} is required and must be a string.").format(key=key))
         out[key] = value
     phone = req.get("phone")
     if phone is not None and not isinstance(phone, str):
-        raise errors.ValidationError("requester.phone must be a string of digits.")
+        raise errors.ValidationError(_("requester.phone must be a string of digits."))
     if not isinstance(body.get("detail"), str):
-        raise errors.ValidationError("detail is required and must be a string.")
+        raise errors.ValidationError(_("detail is required and must be a string."))
     return {**out, "phone": phone, "detail": body["detail"]}
 
 
@@ -59,12 +60,12 @@ def _fields(body: Any) -> dict[str, Any]:
 async def create_ticket(request: web.Request) -> web.Response:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer ") or not header[7:].strip():
-        return error(401, "not_authenticated", "Send 'Authorization: Bearer <API token>'.")
+        return error(401, "not_authenticated", _("Send 'Authorization: Bearer <API token>'."))
     token = header[7:].strip()
     try:
         body = await request.json()
     except ValueError:
-        return error(400, "invalid_json", "The body is not JSON.")
+        return error(400, "invalid_json", _("The body is not JSON."))
     db = request.app[DB]
 
     def work() -> dict[str, Any]:

@@ -31,6 +31,7 @@ from iticket.bot.replies import Reply
 from iticket.bot.sectors import SectorOption
 from iticket.core.db import Database
 from iticket.core.errors import NotFound
+from iticket.core.i18n import _
 from iticket.core.models import (
     Actor,
     Conversation,
@@ -64,7 +65,7 @@ class IntakeResult:
 def bot_actor(session: Session, username: str = "wspbot") -> Actor:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or user.id is None or user.role != Role.BOT or not user.active:
-        raise NotFound(f"No active bot-role user '{username}' (run 'iticket init').")
+        raise NotFound(_("No active bot-role user '{name}' (run 'iticket init').").format(name=username))
     return Actor(id=user.id, username=user.username, full_name=user.full_name,
                  unit=user.unit_code, role=Role.BOT)
 

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from iticket.bot import outgoing, writes
 from iticket.bot.catalog import t
@@ -30,15 +30,15 @@ from iticket.bot.intake import IntakeConfig, expire_idle, process_message
 from iticket.bot.sender import apply_status
 from iticket.bot.settings import BotSettings
 from iticket.core.db import Database
-from iticket.core.models import InboundEvent
+from iticket.core.models import Conversation, InboundEvent, Requester
 from iticket.core.services import outbox
 from iticket.core.timeutil import utcnow
 
 log = logging.getLogger("iticket.bot")
-BATCH = 50
+BATCH = 30
 BUSY_BUDGET = 0.010  # seconds of work per transaction while the webhook is busy
 IDLE_BUDGET = 0.100  # … and otherwise
-YIELD = 0.050  # pause between batches while the webhook is busy (processing gets ≤ 1/6)
+YIELD = 0.200  # pause between batches while the webhook is busy: acknowledging comes first
 EXPIRE_EVERY = 30.0
 
 
@@ -97,6 +97,7 @@ class Processor:
                 .order_by(col(InboundEvent.sender), col(InboundEvent.timestamp), col(InboundEvent.id))
                 .limit(limit)
             ).all()
+            _preload(session, {ev.sender for ev in events if ev.kind == "message"})
             skip: set[str] = set()
             started = time.monotonic()
             budget = BUSY_BUDGET if self.ingest_busy() else IDLE_BUDGET
@@ -133,3 +134,11 @@ class Processor:
         if attachments:
             self.on_attachment()
         return done
+
+
+def _preload(session: Session, senders: set[str]) -> None:
+    """Load the batch's requesters and conversations with two queries: ``session.get`` then
+    finds them in the identity map instead of asking the database once per message."""
+    if senders:
+        session.exec(select(Requester).where(col(Requester.wa_id).in_(senders))).all()
+        session.exec(select(Conversation).where(col(Conversation.wa_id).in_(senders))).all()

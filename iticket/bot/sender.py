@@ -36,7 +36,7 @@ from iticket.core.services import outbox
 from iticket.core.timeutil import utcnow
 
 log = logging.getLogger("iticket.bot")
-BUSY_PAUSE = 0.05
+BUSY_PAUSE = 0.2
 _PROGRESS = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
 _STATUS_WORDS = {"ticket_created": "creado", "ticket_resolved": "resuelto",
                  "ticket_rejected": "rechazado"}
@@ -91,6 +91,9 @@ def claim_due(db: Database, settings: BotSettings, *, now: datetime | None = Non
             .order_by(col(OutboundMessage.next_attempt_at), col(OutboundMessage.id))
             .limit(limit)
         ).all()
+        wanted = {m.to_wa_id for m in rows}
+        if wanted:  # one query for the requesters instead of one per message
+            session.exec(select(Requester).where(col(Requester.wa_id).in_(wanted))).all()
         return [_job(session, m, settings, now) for m in rows]
 
 
