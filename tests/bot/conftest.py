@@ -28,7 +28,8 @@ PHONE_NUMBER_ID = "100000000000001"
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
 ACCESS_TOKEN = "test-access-token"
-PAYLOADS = Path("/work/shared/whatsapp/payloads")
+# Copies of ../shared/whatsapp/payloads (byte for byte: the signature covers the raw bytes).
+PAYLOADS = Path(__file__).resolve().parent / "payloads"
 
 
 @dataclass
