@@ -194,3 +194,25 @@ def test_default_zone_comes_from_settings(db, actors, history, monkeypatch):
     monkeypatch.setenv("ITICKET_TIMEZONE", "UTC")
     r = compute_stats(db, actor=actors["helpdesk"], date_from=date(2026, 3, 31), date_to=date(2026, 3, 31))
     assert r.timezone == "UTC" and r.totals.resolved == 0  # in UTC, T3 closed on 04-01
+
+
+def test_local_days_and_hours_across_a_dst_change(db, actors):
+    """Europe/Madrid springs forward at 2026-03-29 01:00 UTC (02:00 CET → 03:00 CEST): the SQL
+    buckets must switch offset at that instant, on every engine."""
+    from datetime import UTC, datetime
+
+    from iticket.core.timeutil import clock
+
+    for utc in ("2026-03-28 22:30", "2026-03-28 23:30", "2026-03-29 00:59", "2026-03-29 01:00",
+                "2026-03-29 22:30"):
+        instant = datetime.fromisoformat(utc).replace(tzinfo=UTC)
+        with clock(lambda instant=instant: instant):
+            tsvc.create_ticket(db, actor=actors["wspbot"], name="Ana", sector="Guardia",
+                               extension="1", phone=None, detail="x")
+    r = compute_stats(db, actor=actors["helpdesk"], date_from=date(2026, 3, 28),
+                      date_to=date(2026, 3, 30), timezone="Europe/Madrid")
+    assert [(d.day.day, d.created) for d in r.by_day] == [(28, 1), (29, 3), (30, 1)]
+    assert {h.hour: h.created for h in r.by_hour if h.created} == {23: 1, 0: 2, 1: 1, 3: 1}
+    r = compute_stats(db, actor=actors["helpdesk"], date_from=date(2026, 3, 29),
+                      date_to=date(2026, 3, 29), timezone="Europe/Madrid")
+    assert r.totals.created == 3
