@@ -5,16 +5,22 @@ the bot, assigned, noted, closed, tasks, users), so the largest activity id is a
 cheap change marker: one lookup at the end of the primary-key index, whatever the table size.
 A screen polls ``changed()`` about once a second and reloads only when it says so.
 
-The TUI depends only on this small interface, so a PostgreSQL ``LISTEN/NOTIFY`` feed can later
-replace the polling body without touching any screen.
+The TUI depends only on this small interface. On PostgreSQL the feed listens instead of
+polling (:mod:`iticket.core.pg_notify`): ``changed()`` costs no query until a committed write
+sends ``NOTIFY``, then reads the mark once; on SQLite it stays the one-query poll.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from sqlmodel import func, select
 
 from iticket.core.db import Database
 from iticket.core.models import Activity
+
+if TYPE_CHECKING:
+    from iticket.core.pg_notify import ChangeListener
 
 
 class ChangeFeed:
@@ -23,6 +29,11 @@ class ChangeFeed:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._mark: int | None = None
+        self._listener: ChangeListener | None = None
+        if db.dialect == "postgresql":
+            from iticket.core.pg_notify import ChangeListener
+
+            self._listener = ChangeListener(db)
 
     def mark(self) -> int:
         """The current high-water mark (0 on an empty database)."""
@@ -31,6 +42,16 @@ class ChangeFeed:
 
     def changed(self) -> bool:
         """True when something was written since the previous call (False on the first)."""
+        listener = self._listener
+        if listener is not None:
+            notified = listener.pending()  # the first call starts listening (and says True)
+            if self._mark is not None and not notified:
+                return False
         current = self.mark()
         previous, self._mark = self._mark, current
         return previous is not None and current != previous
+
+    def close(self) -> None:
+        """Release the PostgreSQL listening connection, if any."""
+        if self._listener is not None:
+            self._listener.close()

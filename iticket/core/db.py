@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
@@ -23,6 +23,8 @@ from iticket.core.errors import DatabaseUnavailable
 from iticket.core.i18n import _
 
 _WRITE = "iticket_write"
+CHANGED = "iticket_changed"  # session.info flag: this write logged activity
+CHANGES_CHANNEL = "iticket_changes"  # PostgreSQL LISTEN/NOTIFY channel
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -91,11 +93,16 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: commit when the block ends normally, roll back otherwise."""
+        """One transaction: commit when the block ends normally, roll back otherwise.
+
+        On PostgreSQL a write that logged activity also sends ``NOTIFY iticket_changes``
+        (delivered only if it commits), which live screens listen for instead of polling."""
         with Session(self.engine, expire_on_commit=False) as session:
             session.connection(execution_options={_WRITE: True})
             try:
                 yield session
+                if session.info.get(CHANGED) and self.dialect == "postgresql":
+                    session.execute(text(f"NOTIFY {CHANGES_CHANNEL}"))
                 session.commit()
             except BaseException:
                 session.rollback()
@@ -103,6 +110,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def lock_key(session: Session, scope: str, key: str, *, wait: bool = True) -> bool:
+    """Serialize work on one key (a WhatsApp sender, say) across processes until the current
+    transaction ends; with ``wait=False`` return False at once if another transaction has it.
+
+    PostgreSQL: a transaction-level advisory lock on (hash of scope, hash of key), released by
+    commit or rollback, so a crashed process can never leave it held. SQLite: every write
+    transaction already runs alone (``BEGIN IMMEDIATE``), so there is nothing to take."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    row = session.execute(
+        text(f"SELECT {fn}(hashtext(:scope), hashtext(:key))"), {"scope": scope, "key": key}
+    ).first()
+    return True if wait else bool(row and row[0])
 
 
 def null_pool_engine(url: str) -> Engine:
@@ -143,6 +166,10 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
     cfg = alembic_config(db.url)
     with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two processes starting on a fresh database (bots behind a load balancer) would
+            # both create the tables; the second waits here, then finds nothing to do.
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('iticket:migrate'))"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

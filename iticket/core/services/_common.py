@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from iticket.core.db import CHANGED
 from iticket.core.errors import NotAuthenticated, NotFound
 from iticket.core.i18n import _
 from iticket.core.models import (
@@ -137,6 +138,7 @@ def log(
     detail: str | None = None,
     at: datetime | None = None,
 ) -> None:
+    session.info[CHANGED] = True  # PostgreSQL: Database.write() notifies live screens
     session.add(
         Activity(
             at=at or utcnow(),
