@@ -238,7 +238,9 @@ class _Queries:
         ranked = select(
             inner.c.unit, inner.c.m,
             func.row_number().over(partition_by=inner.c.unit, order_by=inner.c.m).label("rn"),
-            func.count().over(partition_by=inner.c.unit).label("n"),
+            # Same partition and order as row_number (whole-partition frame): one sort, not two.
+            func.count().over(partition_by=inner.c.unit, order_by=inner.c.m,
+                              rows=(None, None)).label("n"),
         ).subquery()
         rn, n = ranked.c.rn, ranked.c.n
         # Integer division ('//' renders it on both engines): the two middle ranks, and
