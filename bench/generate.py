@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import marshal
 import multiprocessing
+import pickle
 import random
 import resource
 import sys
@@ -40,10 +41,13 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bench`` and ``iticket`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import make_url  # noqa: E402
+from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
+
 from bench.loader import Loader, make_stamp, open_loader  # noqa: E402
 from bench.simulate import Batch, Simulation, Staff  # noqa: E402
 from iticket.core.db import Database, upgrade  # noqa: E402
-from iticket.core.seed import seed  # noqa: E402
+from iticket.core.seed import ACCOUNTS, seed  # noqa: E402
 
 CHUNK = 40_000  # tickets per transaction (about 200,000 activity rows)
 
@@ -66,11 +70,13 @@ def _batches(seed_value: int, tickets: int, now: datetime, agents_per_unit: int,
 
 def _produce(conn: Any, args: tuple[Any, ...]) -> None:
     """Child process: simulate while the parent writes (the two halves of the work overlap).
-    Batches travel as ``marshal`` bytes: plain tuples of str/int/float/None, and marshal is
-    about twice as fast as pickle for them."""
+    Batches travel as ``marshal`` bytes when they are plain tuples of str/int/float/None (the
+    SQLite stamps; about twice as fast as pickle), as pickle when they hold datetimes."""
+    fast = args[-1] == "sqlite"
     try:
         for b in _batches(*args):
-            conn.send_bytes(marshal.dumps((b.tickets, b.notes, b.activity)))
+            rows = (b.tickets, b.notes, b.activity)
+            conn.send_bytes(b"m" + marshal.dumps(rows) if fast else b"p" + pickle.dumps(rows, 5))
         conn.send_bytes(b"")
     except BaseException:
         conn.send_bytes(b"!" + traceback.format_exc().encode())
@@ -91,7 +97,7 @@ def _parallel(args: tuple[Any, ...]) -> Iterator[Batch]:
                 break
             if data.startswith(b"!"):
                 raise RuntimeError(f"the simulation process failed:\n{data[1:].decode()}")
-            yield Batch(*marshal.loads(data))
+            yield Batch(*(marshal.loads(data[1:]) if data[:1] == b"m" else pickle.loads(data[1:])))
         proc.join()
     finally:
         receiver.close()
@@ -120,8 +126,9 @@ def generate(
     say("migrated and seeded")
     loader: Loader = open_loader(url, now=now)
     try:
-        if loader.count("ticket"):
-            raise SystemExit(f"error: {url} already has tickets; generate into an empty database")
+        if loader.count("ticket") or loader.count("user") > len(ACCOUNTS):
+            raise SystemExit(f"error: {_safe(url)} is not fresh (it has tickets or users beyond "
+                             "the seed); generate into an empty database")
         sim = Simulation(random.Random(seed_value), tickets=tickets, now=loader.now)
         staff = loader.add_agents(sim.make_agents(agents_per_unit), sim.start)
         args = (seed_value, tickets, loader.now, agents_per_unit, staff,
@@ -146,6 +153,14 @@ def generate(
         return counts
     finally:
         loader.close()
+
+
+def _safe(url: str) -> str:
+    """The URL as it may be printed (no password)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "the database URL"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,8 +195,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         url = args.url
     t0 = time.perf_counter()
-    generate(url, tickets=args.tickets, seed_value=args.seed, agents_per_unit=args.agents_per_unit,
-             jobs=args.jobs, now=args.now)
+    try:
+        generate(url, tickets=args.tickets, seed_value=args.seed,
+                 agents_per_unit=args.agents_per_unit, jobs=args.jobs, now=args.now)
+    except SQLAlchemyError as exc:  # unreachable server, wrong credentials, a full disk…
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: {_safe(url)}: {first}", file=sys.stderr)
+        return 1
     me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     # CPU per process tells what the wall time would be on an idle machine (the two overlap).
     print(f"generated {args.tickets:,} tickets in {time.perf_counter() - t0:.1f}s "
