@@ -41,12 +41,14 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bench`` and ``iticket`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import make_url  # noqa: E402
+from sqlalchemy import func, make_url  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
+from sqlmodel import select  # noqa: E402
 
 from bench.loader import Loader, make_stamp, open_loader  # noqa: E402
 from bench.simulate import Batch, Simulation, Staff  # noqa: E402
 from iticket.core.db import Database, upgrade  # noqa: E402
+from iticket.core.models import Ticket, User  # noqa: E402
 from iticket.core.seed import ACCOUNTS, seed  # noqa: E402
 
 CHUNK = 40_000  # tickets per transaction (about 200,000 activity rows)
@@ -120,15 +122,20 @@ def generate(
             print(f"[{time.perf_counter() - started:6.1f}s] {msg}", file=sys.stderr, flush=True)
 
     db = Database(url)
-    upgrade(db)
-    seed(db)
-    db.dispose()
+    try:
+        upgrade(db)
+        with db.read() as s:
+            used = s.exec(select(func.count()).select_from(Ticket)).one() or \
+                s.exec(select(func.count()).select_from(User)).one() > len(ACCOUNTS)
+        if used:  # checked before the loader's bulk-load settings touch the file
+            raise SystemExit(f"error: {_safe(url)} is not fresh (it has tickets or users beyond "
+                             "the seed); generate into an empty database")
+        seed(db)
+    finally:
+        db.dispose()
     say("migrated and seeded")
     loader: Loader = open_loader(url, now=now)
     try:
-        if loader.count("ticket") or loader.count("user") > len(ACCOUNTS):
-            raise SystemExit(f"error: {_safe(url)} is not fresh (it has tickets or users beyond "
-                             "the seed); generate into an empty database")
         sim = Simulation(random.Random(seed_value), tickets=tickets, now=loader.now)
         staff = loader.add_agents(sim.make_agents(agents_per_unit), sim.start)
         args = (seed_value, tickets, loader.now, agents_per_unit, staff,

@@ -242,3 +242,11 @@ def test_generator_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixtu
         assert exc.value.code == 2
         assert message in capsys.readouterr().err
     assert existing.read_bytes() == b"" and not (tmp_path / "y.db").exists()
+
+
+def test_generator_refuses_a_database_that_is_not_fresh(gen_path: Path) -> None:
+    before = _rows(gen_path, "SELECT count(*) FROM ticket")
+    with pytest.raises(SystemExit, match="is not fresh"):
+        generate.generate(f"sqlite:///{gen_path}", tickets=10, jobs=1, log=False)
+    assert _rows(gen_path, "SELECT count(*) FROM ticket") == before
+    assert _rows(gen_path, "PRAGMA journal_mode") == [("wal",)]
