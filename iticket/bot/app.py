@@ -1,9 +1,9 @@
 """The bot's aiohttp application: ``create_app(settings, db) -> web.Application``.
 
 Routes: ``/webhook`` (GET verify, POST events), ``POST /api/v1/tickets``, ``GET /healthz``.
-Background workers live and die with the app (``cleanup_ctx``): the inbound store's writer
-thread, the processor thread, the outbox sender and the attachment downloader (both asyncio
-tasks sharing one HTTP client session). ``workers=False`` keeps only the store (the events are
+Background workers live and die with the app (``cleanup_ctx``): the processor thread, the
+outbox sender and the attachment downloader (asyncio tasks sharing one HTTP client session).
+The inbound store commits in the event loop itself (group commit, see :mod:`.store`). ``workers=False`` keeps only the store (the events are
 stored and acknowledged but not processed): tests use it to stop the bot mid-conversation.
 """
 
@@ -67,7 +67,7 @@ def create_app(settings: BotSettings, db: Database, *, workers: bool = True,
             await asyncio.gather(*tasks, return_exceptions=True)
             if workers:
                 await asyncio.to_thread(processor.stop)
-            await asyncio.to_thread(store.stop)
+            store.stop()
             await http.close()
 
     app.cleanup_ctx.append(lifecycle)
