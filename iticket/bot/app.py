@@ -3,8 +3,9 @@
 Routes: ``/webhook`` (GET verify, POST events), ``POST /api/v1/tickets``, ``GET /healthz``.
 Background workers live and die with the app (``cleanup_ctx``): the processor thread, the
 outbox sender and the attachment downloader (asyncio tasks sharing one HTTP client session).
-The inbound store commits in the event loop itself (group commit, see :mod:`.store`). ``workers=False`` keeps only the store (the events are
-stored and acknowledged but not processed): tests use it to stop the bot mid-conversation.
+The inbound store commits in the event loop itself (group commit, see :mod:`.store`).
+``workers=False`` keeps only the store (events are stored and acknowledged but not processed):
+tests use it to stop the bot mid-conversation.
 """
 
 from __future__ import annotations
