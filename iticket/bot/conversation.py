@@ -15,91 +15,36 @@ to the confirmation, so a repeat report takes two messages.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
+from dataclasses import replace
 from typing import Any
 
 from iticket.bot import catalog as cat
 from iticket.bot.catalog import t
 from iticket.bot.inbound import Inbound, MediaRef
-from iticket.bot.replies import Option, Replies, Reply
-from iticket.bot.sectors import SectorOption, match_sector, normalize
+from iticket.bot.prompts import question, summary
+from iticket.bot.sectors import match_sector, normalize
+from iticket.bot.state import (
+    CONFIRM_IDS,
+    FIELDS,
+    KNOWN_IDS,
+    Action,
+    Context,
+    CreateTicket,
+    Known,
+    Outcome,
+    ShowStatus,
+    State,
+    Step,
+)
+
+__all__ = ["Action", "Context", "CreateTicket", "Known", "Outcome", "ShowStatus", "State", "Step",
+           "advance", "question", "summary"]
 
 MIN_DETAIL_WORDS = 3
 MAX_NAME = 200
 MAX_SECTOR = 200
 _EXTENSION = re.compile(r"^\d{2,6}$")
 _EXT_PREFIX = re.compile(r"^(?:interno|int|ext|extension|nro|numero|n|#)\s*[:.]?\s*")
-
-
-class Step(StrEnum):
-    NAME = "name"
-    SECTOR = "sector"
-    SECTOR_PICK = "sector_pick"
-    EXTENSION = "extension"
-    DETAIL = "detail"
-    CONFIRM = "confirm"
-    CORRECT = "correct"
-    KNOWN = "known"
-
-
-@dataclass(frozen=True)
-class State:
-    step: Step
-    data: dict[str, Any] = field(default_factory=dict)
-    updated_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Known:
-    """What we remember of a returning requester."""
-
-    name: str
-    sector: str
-    extension: str
-
-
-@dataclass(frozen=True)
-class Context:
-    now: datetime
-    sectors: list[SectorOption]
-    known: Known | None = None
-    idle_timeout: timedelta = timedelta(hours=2)
-
-
-@dataclass(frozen=True)
-class CreateTicket:
-    name: str
-    sector: str
-    extension: str
-    detail: str
-    attachments: tuple[MediaRef, ...] = ()
-
-
-@dataclass(frozen=True)
-class ShowStatus:
-    """List the requester's open tickets (the caller reads them and prepends the text)."""
-
-
-Action = CreateTicket | ShowStatus
-
-
-@dataclass
-class Outcome:
-    state: State | None
-    replies: Replies = field(default_factory=Replies)
-    actions: list[Action] = field(default_factory=list)
-
-
-CONFIRM_IDS = ("confirmar_ticket", "corregir_ticket", "cancelar_ticket")
-KNOWN_IDS = ("datos_si", "datos_no", "cancelar_ticket")
-FIELDS = ("name", "sector", "extension", "detail")
-
-
-def _confirm_buttons() -> tuple[Option, ...]:
-    titles = (t("btn_confirm"), t("btn_correct"), t("btn_cancel"))
-    return tuple(Option(i, title) for i, title in zip(CONFIRM_IDS, titles, strict=True))
 
 
 def _words(text: str) -> int:
@@ -113,50 +58,6 @@ def _is_greeting(text: str) -> bool:
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
-
-
-# ---------------------------------------------------------------- questions
-
-
-def question(state: State, ctx: Context) -> Reply:
-    """What to ask at ``state`` (also used to re-ask after ``ayuda`` / ``estado``)."""
-    d = state.data
-    if state.step == Step.NAME:
-        return Reply(t("ask_name"))
-    if state.step == Step.SECTOR:
-        return Reply(t("ask_sector"))
-    if state.step == Step.SECTOR_PICK:
-        rows = tuple(Option(f"sector:{code}", name, desc) for code, name, desc in d["candidates"])
-        rows += (Option("sector_typed", t("sector_use_typed"), d.get("typed_sector", "")[:72]),)
-        return Reply(t("sector_choose", text=d.get("typed_sector", "")), rows=rows,
-                     list_button=t("sector_list_button"))
-    if state.step == Step.EXTENSION:
-        return Reply(t("ask_extension"))
-    if state.step == Step.DETAIL:
-        return Reply(t("ask_detail"))
-    if state.step == Step.CONFIRM:
-        return summary(d)
-    if state.step == Step.CORRECT:
-        rows = tuple(Option(f"corregir:{f}", t(f"field_{f}")) for f in FIELDS)
-        return Reply(t("correct_which"), rows=rows, list_button=t("correct_button"))
-    # Step.KNOWN
-    buttons = (Option("datos_si", t("btn_yes")), Option("datos_no", t("btn_no")),
-               Option("cancelar_ticket", t("btn_cancel")))
-    return Reply(t("greet_known", name=d["name"].split()[0], sector=d["sector"],
-                   extension=d["extension"]), buttons=buttons)
-
-
-def summary(d: dict[str, Any]) -> Reply:
-    detail = d.get("detail", "")
-    if len(detail) > 600:
-        detail = detail[:599] + "…"
-    n = len(d.get("attachments", []))
-    text = t("summary", name=d["name"], sector=d["sector"], extension=d["extension"],
-             detail=detail, attachments=t("summary_attachments", n=n) if n else "")
-    return Reply(text, buttons=_confirm_buttons())
-
-
-# ---------------------------------------------------------------- the machine
 
 
 def advance(state: State | None, msg: Inbound, ctx: Context) -> Outcome:
