@@ -43,8 +43,8 @@ from iticket.core.services._common import actor_of  # noqa: E402
 STATS_TARGET_MS = 500.0
 EXPORT_TARGET_MB = 200.0
 TZ = "America/Argentina/Buenos_Aires"
-_QUERIES = ("closes_by_user", "created_by_unit", "backlog", "percentiles_first_assignment",
-            "percentiles_resolution", "by_day", "by_sector", "by_hour")
+_QUERIES = ("closes", "created", "backlog", "percentiles_first_assignment",
+            "percentiles_resolution", "by_sector")
 
 
 def one_year(db: Database, zone_name: str) -> tuple[date, date]:

@@ -5,6 +5,7 @@ backlog). The zone observes daylight saving, so local days and hours cross DST t
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections import Counter, defaultdict
@@ -120,10 +121,13 @@ def test_export_streams_every_ticket_in_creation_order(generated: Database) -> N
 
 def test_bench_script_runs(generated: Database, capsys: pytest.CaptureFixture[str]) -> None:
     path = generated.url.removeprefix("sqlite:///")
-    code = bench_main(["--db", path, "--runs", "1", "--warmup", "0", "--json"])
-    out = capsys.readouterr().out
-    assert '"stats"' in out and '"export"' in out and '"peak_rss_mb"' in out
-    assert code == 0  # a 600-ticket database is far inside both targets
+    bench_main(["--db", path, "--runs", "1", "--warmup", "0", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    # Timings depend on the machine's load, so only the measurements' sanity is asserted.
+    assert result["stats"]["totals"]["created"] > 0 and result["stats"]["median_ms"] > 0
+    assert set(result["stats"]["per_query_ms"]) >= {"closes", "created", "percentiles_resolution"}
+    assert result["export"]["rows"] == result["export"]["tickets"] == 600
+    assert 0 < result["export"]["peak_rss_mb"] < 1000
 
 
 def test_offset_segments_find_dst_transitions() -> None:

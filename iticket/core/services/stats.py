@@ -38,6 +38,7 @@ results. The shapes are in :mod:`iticket.core.services.stats_schemas`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -117,16 +118,22 @@ def compute_stats(
     with db.read() as session:
         code = check_unit(session, unit)
         q = _Queries(session, db.dialect, start, end, code, zone)
-        closes = q.closes_by_user()
-        created = q.created_by_unit()
+        close_rows = q.closes()  # (local day, unit, actor, status, n): one scan for users and days
+        created_rows = q.created()  # (local day, local hour, unit, n): one scan for units/days/hours
+        closes: dict[tuple[str, int | None, str], int] = defaultdict(int)
+        for _d, u, a, st, n in close_rows:
+            closes[(u, a, st)] += n
+        created: dict[str, int] = defaultdict(int)
+        for _d, _h, u, n in created_rows:
+            created[u] += n
         backlog = q.backlog()
         first = q.percentiles_first_assignment()
         resolution = q.percentiles_resolution()
         units = [u for u in session.execute(select(Unit.code).order_by(col(Unit.position), col(Unit.code))).scalars()]
         names = _users(session, {a for (_u, a, _s) in closes})
-        by_day = q.by_day(date_from, date_to)
         by_sector = q.by_sector()
-        by_hour = q.by_hour()
+    by_day = _by_day(date_from, date_to, close_rows, created_rows)
+    by_hour = _by_hour(created_rows)
 
     by_unit = []
     for u in [code] if code else units:
@@ -150,18 +157,13 @@ def compute_stats(
          for (cu, a), c in users.items()),
         key=lambda s: (order.get(s.unit, len(order)), s.unit, -s.resolved - s.rejected, s.user),
     )
-    totals = Totals(
-        resolved=sum(u.resolved for u in by_unit) if not code else by_unit[0].resolved,
-        rejected=sum(u.rejected for u in by_unit) if not code else by_unit[0].rejected,
+    totals = Totals(  # with a unit filter every grouped row is already that unit's
+        resolved=sum(n for (_u, _a, st), n in closes.items() if st == Status.RESOLVED),
+        rejected=sum(n for (_u, _a, st), n in closes.items() if st == Status.REJECTED),
         created=sum(created.values()),
-        pending=sum(u.pending for u in by_unit),
-        in_progress=sum(u.in_progress for u in by_unit),
+        pending=sum(n for (_u, st), n in backlog.items() if st == Status.PENDING),
+        in_progress=sum(n for (_u, st), n in backlog.items() if st == Status.IN_PROGRESS),
     )
-    if not code:  # events attributed to a unit since deleted/renamed still count in the totals
-        totals = totals.model_copy(update={
-            "resolved": sum(n for (_u, _a, s), n in closes.items() if s == Status.RESOLVED),
-            "rejected": sum(n for (_u, _a, s), n in closes.items() if s == Status.REJECTED),
-        })
     return StatsReport(
         date_from=date_from, date_to=date_to, timezone=zone_name, unit=code,
         by_unit=by_unit, by_user=by_user, by_day=by_day, by_sector=by_sector, by_hour=by_hour,
@@ -213,14 +215,18 @@ class _Queries:
     def _created(self) -> list[Any]:
         return self._where(_A.kind == ActivityKind.TICKET_CREATED.value)
 
-    def closes_by_user(self) -> dict[tuple[str, int | None, str], int]:
-        q = (select(_A.unit_code, _A.actor_id, _A.after, func.count())
-             .where(*self._closed()).group_by(_A.unit_code, _A.actor_id, _A.after))
-        return {(u, a, s): n for u, a, s, n in self.s.execute(q)}
+    def closes(self) -> list[tuple[str, str, int | None, str, int]]:
+        day = stats_sql.local_day(self.dialect, _A.at, self.segments).label("day")
+        q = (select(day, _A.unit_code, _A.actor_id, _A.after, func.count()).where(*self._closed())
+             .group_by(literal_column("day"), _A.unit_code, _A.actor_id, _A.after))
+        return [tuple(r) for r in self.s.execute(q)]  # type: ignore[misc]
 
-    def created_by_unit(self) -> dict[str, int]:
-        q = select(_A.unit_code, func.count()).where(*self._created()).group_by(_A.unit_code)
-        return {u: n for u, n in self.s.execute(q)}
+    def created(self) -> list[tuple[str, int, str, int]]:
+        day = stats_sql.local_day(self.dialect, _A.at, self.segments).label("day")
+        hour = stats_sql.local_hour(self.dialect, _A.at, self.segments).label("hour")
+        q = (select(day, hour, _A.unit_code, func.count()).where(*self._created())
+             .group_by(literal_column("day"), literal_column("hour"), _A.unit_code))
+        return [(d, int(h), u, n) for d, h, u, n in self.s.execute(q)]
 
     def backlog(self) -> dict[tuple[str, str], int]:
         q = (select(_T.unit_code, _T.status, func.count())
@@ -263,36 +269,6 @@ class _Queries:
         minutes = stats_sql.minutes_between(self.dialect, _T.created_at, _A.at)
         return self._percentiles(minutes, self._closed((Status.RESOLVED.value,)), _T.id == _A.ticket_id)
 
-    def by_day(self, date_from: date | None, date_to: date | None) -> list[DayStats]:
-        day = stats_sql.local_day(self.dialect, _A.at, self.segments).label("day")
-        counts: dict[str, dict[str, int]] = {}
-        created = select(day, func.count()).where(*self._created()).group_by(literal_column("day"))
-        for d, n in self.s.execute(created):
-            counts.setdefault(d, {})["created"] = n
-        closed = (select(day, _A.after, func.count()).where(*self._closed())
-                  .group_by(literal_column("day"), _A.after))
-        for d, status, n in self.s.execute(closed):
-            counts.setdefault(d, {})[status] = n
-        if not counts and (date_from is None or date_to is None):
-            return []
-        first = date_from or date.fromisoformat(min(counts))
-        last = date_to or max(date.fromisoformat(max(counts)), first)
-        days: list[DayStats] = []
-        d = first
-        while d <= last:
-            c = counts.get(d.isoformat(), {})
-            days.append(DayStats(day=d, created=c.get("created", 0),
-                                 resolved=c.get(Status.RESOLVED.value, 0),
-                                 rejected=c.get(Status.REJECTED.value, 0)))
-            d += timedelta(days=1)
-        return days
-
-    def by_hour(self) -> list[HourStats]:
-        hour = stats_sql.local_hour(self.dialect, _A.at, self.segments).label("hour")
-        q = select(hour, func.count()).where(*self._created()).group_by(literal_column("hour"))
-        counts = {int(h): n for h, n in self.s.execute(q)}
-        return [HourStats(hour=h, created=counts.get(h, 0)) for h in range(24)]
-
     def by_sector(self) -> list[SectorStats]:
         join = Activity.__table__.join(Ticket.__table__, _T.id == _A.ticket_id)  # type: ignore[attr-defined]
         counts: dict[str, dict[str, int]] = {}
@@ -307,3 +283,34 @@ class _Queries:
                             resolved=c.get(Status.RESOLVED.value, 0),
                             rejected=c.get(Status.REJECTED.value, 0)) for s, c in counts.items()]
         return sorted(rows, key=lambda r: (-r.created, -r.resolved - r.rejected, r.sector))
+
+
+def _by_day(date_from: date | None, date_to: date | None,
+            close_rows: list[tuple[str, str, int | None, str, int]],
+            created_rows: list[tuple[str, int, str, int]]) -> list[DayStats]:
+    """Merge the two grouped scans into one zero-filled row per local day."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for d, _h, _u, n in created_rows:
+        counts[d]["created"] += n
+    for d, _u, _a, status, n in close_rows:
+        counts[d][status] += n
+    if not counts and (date_from is None or date_to is None):
+        return []
+    first = date_from or date.fromisoformat(min(counts))
+    last = date_to or max(date.fromisoformat(max(counts)), first)
+    days: list[DayStats] = []
+    d = first
+    while d <= last:
+        c = counts.get(d.isoformat(), {})
+        days.append(DayStats(day=d, created=c.get("created", 0),
+                             resolved=c.get(Status.RESOLVED.value, 0),
+                             rejected=c.get(Status.REJECTED.value, 0)))
+        d += timedelta(days=1)
+    return days
+
+
+def _by_hour(created_rows: list[tuple[str, int, str, int]]) -> list[HourStats]:
+    counts: dict[int, int] = defaultdict(int)
+    for _d, h, _u, n in created_rows:
+        counts[h] += n
+    return [HourStats(hour=h, created=counts.get(h, 0)) for h in range(24)]
