@@ -257,9 +257,10 @@ def build_demo_database(url: str, *, tickets_count: int = 300, days: int = 60,
 
 
 def login_hint() -> str:
-    names = ", ".join(f"{u} ({_('admin') if r == Role.ADMIN else _('agent')}, {unit})" for u, _f, unit, r in STAFF)
-    return _("Demo accounts, password {pw}: {names}. Seed admins: helpdesk/helpdesk (asks for a new password).").format(
-        pw=DEMO_PASSWORD, names=names)
+    admins = ", ".join(u for u, _f, _unit, r in STAFF if r == Role.ADMIN)
+    agents = ", ".join(u for u, _f, _unit, r in STAFF if r != Role.ADMIN)
+    return _("Demo, password {pw}: {admins} (admin) or {agents} (agents). Seed admins such as helpdesk/helpdesk ask for a new password.").format(
+        pw=DEMO_PASSWORD, admins=admins, agents=agents)
 
 
 def run_demo(app_ctx: AppContext, *, tickets: int, days: int, keep: bool) -> None:

@@ -26,10 +26,12 @@ ErrorHandler = Callable[[BaseException], None]
 
 
 class DataScreen(Screen[None]):
-    """Loads in workers; ``reload()`` runs on mount, on resume and when the data changed."""
+    """Loads in workers; ``reload()`` runs on mount (override ``on_mount`` to call it), when the
+    screen is shown again, and when the data changed."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._shown_once = False
         self._db_callbacks: dict[Worker[Any], tuple[Callable[[Any], None], ErrorHandler | None]] = {}
 
     @property
@@ -40,7 +42,10 @@ class DataScreen(Screen[None]):
         """Fetch what the screen shows (override)."""
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        # The first resume follows on_mount's own reload: loading twice would double the start.
+        if self._shown_once:
+            self.reload()
+        self._shown_once = True
 
     def on_data_changed(self, _message: DataChanged) -> None:
         self.reload()

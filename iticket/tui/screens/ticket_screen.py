@@ -107,7 +107,7 @@ class TicketScreen(DataScreen):
         self.query_one("#requester", Static).update(info)
         body = Text(t.detail)
         if t.resolution_message:
-            body.append("\n" + _("Message sent to the requester: {text}").format(text=t.resolution_message),
+            body.append("\n" + _("Message for the requester: {text}").format(text=t.resolution_message),
                         style="italic")
         self.query_one("#detail", Static).update(body)
         files = [
