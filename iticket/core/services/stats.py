@@ -22,7 +22,8 @@ to the user who caused it and to the unit the ticket was in at that moment:
   so with ``unit='soporte'`` created is 0 by definition.
 - ``pending``/``in_progress``: the backlog *now* (not range-bound), per current unit.
 - first assignment: minutes from creation to the ticket's first assignment, for first
-  assignments made inside the range, attributed to the unit of the assignee.
+  assignments made inside the range, attributed to the unit of the assignee (the ``assigned``
+  event logged at exactly ``ticket.first_assigned_at``, as ``tickets.assign`` writes them).
 - resolution: minutes from creation to each ``resolved`` event inside the range, attributed like
   ``resolved``. Rejections are not resolutions and are left out of these durations.
 - median: the middle value (mean of the two middle values for an even count); p90: the nearest
