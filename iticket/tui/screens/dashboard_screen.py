@@ -53,6 +53,7 @@ class DashboardScreen(DataScreen):
         self.day = utcnow().astimezone(zone()).date()
         self._tasks: list[TaskPublic] = []
         self._activity_ticket: dict[str, int] = {}
+        self._data: DashboardData | None = None
 
     def compose(self) -> ComposeResult:
         actor = self.itapp.actor
@@ -83,14 +84,18 @@ class DashboardScreen(DataScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        tasks_table = self.query_one("#tasks", DataTable)
-        tasks_table.add_column("", width=3)
-        tasks_table.add_column(_("Task"), width=34)
-        tasks_table.add_column(_("By"), width=22)
         self.reload()
+
+    def _pane_width(self, share: int) -> int:
+        """A pane's width from the screen's (the layout of the panes may not be settled yet):
+        side by side the tasks get 2/5 and the activity 3/5, stacked both get all of it."""
+        width = self.size.width
+        return (width * share) // 5 - 2 if self.has_class("-wide") else width - 2
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= 110, "-wide")
+        if self._data is not None:  # re-fit the columns to the new size, no query needed
+            self._show(self._data)
 
     # ---------------------------------------------------------------- loading
 
@@ -110,13 +115,14 @@ class DashboardScreen(DataScreen):
         self.run_db(load, self._show)
 
     def _show(self, data: DashboardData) -> None:
+        self._data = data
         for status in (Status.PENDING, Status.IN_PROGRESS, Status.RESOLVED):
             self.query_one(f"#count-{status.value}", Static).update(str(data.counts.get(status, 0)))
         self._show_tasks(data.tasks)
         table = self.query_one("#activity", DataTable)
         now = utcnow()
         # columns sized to the pane now, so sentences are cut instead of scrolling sideways
-        room = max(20, table.size.width - 32)
+        room = max(20, self._pane_width(3) - 32)
         table.clear(columns=True)
         table.add_column(_("When"), width=26)
         table.add_column(_("What"), width=room)
@@ -138,11 +144,14 @@ class DashboardScreen(DataScreen):
         )
         table = self.query_one("#tasks", DataTable)
         row = table.cursor_row
-        table.clear()
+        table.clear(columns=True)  # sized to the pane now: text is cut, never scrolled sideways
+        table.add_column("", width=3)
+        table.add_column(_("Task"), width=max(12, self._pane_width(2) - 27))
+        table.add_column(_("By"), width=16)
         for t in rows:
             mark = Text("[x]", style="green") if t.done else Text("[ ]")
             text = Text(t.text, style="strike dim" if t.done else "")
-            by = f"{t.author}" + (f" ✓ {t.done_by} {exact(t.done_at)[11:]}" if t.done and t.done_by else "")
+            by = f"✓ {t.done_by} {exact(t.done_at)[11:]}" if t.done and t.done_by else t.author
             table.add_row(mark, text, Text(by, style="dim"), key=str(t.id))
         if rows:
             table.move_cursor(row=min(row, len(rows) - 1))

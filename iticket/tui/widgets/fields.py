@@ -1,15 +1,17 @@
-"""``FormInput``: an input whose Enter moves to the next field *synchronously*.
+"""``FormInput``: an input whose Enter moves to the next field, without losing type-ahead.
 
-Over SSH keystrokes often arrive in one burst ("laura⏎secret⏎"). Bindings run in the app's key
-loop, but a ``Submitted`` message is handled later, so moving focus from a message handler lets
-the following keys land in the old field. Moving focus inside the binding's action keeps every
-key in the field the user meant.
+Over SSH keystrokes often arrive in one burst ("laura⏎secret⏎"). Textual hands each key to the
+widget focused when the key *arrives*, so the keys typed right after Enter can already be queued
+for the old field by the time its Enter moves the focus. This field passes such late keys on to
+the field that now has the focus (characters are typed there, Enter submits there), so every key
+ends up where the user meant it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.widgets import Input
 
 
@@ -18,7 +20,26 @@ class FormInput(Input):
         super().__init__(*args, **kwargs)
         self.next_field = next_field
 
+    def _handed_over_to(self) -> Input | None:
+        focused = self.screen.focused
+        if self.next_field is not None and focused is not self and isinstance(focused, Input):
+            return focused
+        return None
+
+    async def _on_key(self, event: events.Key) -> None:
+        target = self._handed_over_to()
+        if target is not None and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            target.insert_text_at_cursor(event.character)
+            return
+        await super()._on_key(event)
+
     async def action_submit(self) -> None:
+        target = self._handed_over_to()
+        if target is not None:  # an Enter that was meant for the field after this one
+            await target.action_submit()
+            return
         if self.next_field is None:
             await super().action_submit()
             return
