@@ -9,7 +9,9 @@ crash replays it instead of losing it, and an event that raises is marked with i
 the requester gets an apology) without stopping the others. Transactions are kept short (a time
 budget) so the webhook's inserts never wait long for the write lock.
 
-It also ends conversations idle for longer than the configured timeout.
+Several bot processes on one PostgreSQL database share the work safely: each sender is taken
+under a per-sender advisory lock (``core.db.lock_key``), and an event is re-read before it is
+applied. It also ends conversations idle for longer than the configured timeout.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from iticket.bot.inbound import parse_message
 from iticket.bot.intake import IntakeConfig, expire_idle, process_message
 from iticket.bot.sender import apply_status
 from iticket.bot.settings import BotSettings
-from iticket.core.db import Database
+from iticket.core.db import Database, lock_key
 from iticket.core.models import Conversation, InboundEvent, Requester
 from iticket.core.services import outbox
 from iticket.core.timeutil import utcnow
@@ -101,11 +103,24 @@ class Processor:
             skip: set[str] = set()
             started = time.monotonic()
             budget = BUSY_BUDGET if self.ingest_busy() else IDLE_BUDGET
+            pg = self.db.dialect == "postgresql"
+            locked: set[str] = set()
             for ev in events:
                 if done and time.monotonic() - started > budget:
                     skip.add(ev.sender)  # finish this sender next time, in order
                 if ev.sender in skip:
                     continue
+                if ev.sender not in locked:
+                    # Another bot process may be working on this sender (PostgreSQL; on SQLite
+                    # the write transaction already runs alone): leave it to that process.
+                    if not lock_key(session, "wa-sender", ev.sender, wait=False):
+                        skip.add(ev.sender)
+                        continue
+                    locked.add(ev.sender)
+                if pg:
+                    session.refresh(ev)  # read what a process that held the lock committed
+                    if ev.processed_at is not None:
+                        continue
                 now = utcnow()
                 try:
                     with session.begin_nested():
