@@ -128,7 +128,7 @@ def test_postgresql_sequences_continue_after_the_copy(populated: str, pg_databas
             from iticket.core.models import User
 
             wspbot = actor_of(s.exec(sm_select(User).where(User.username == "wspbot")).one())
-        t = tickets.create_ticket(db, actor=wspbot, name="Nueva", sector="Guardia", extension="1",
+        t = tickets.create_ticket(db, actor=wspbot, name="Nueva", sector="Guardia", extension="1234",
                                   phone=None, detail="después de copiar")
         assert t.id == last_id + 1
     finally:
