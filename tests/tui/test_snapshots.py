@@ -8,14 +8,19 @@ and look at the report. The pictures are in Spanish (the default language).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from iticket.core.db import Database
-from iticket.core.models import Actor
-from iticket.core.services import tasks, tickets
+from iticket.core.models import Actor, Role, User
+from iticket.core.seed import seed
+from iticket.core.services import tasks, tickets, users
+from iticket.core.services._common import actor_of
 from iticket.core.timeutil import clock
 from iticket.tui import format as tui_format
 from iticket.tui.app import ITicketApp, create_app
@@ -29,6 +34,39 @@ pytestmark = pytest.mark.skipif(
     os.environ.get("ITICKET_LANG", "es").strip().lower() not in ("", "es"),
     reason="the snapshots are of the default (Spanish) interface",
 )
+
+
+@pytest.fixture(scope="module")
+def snap_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database whose every row, accounts included, carries a pinned time (the shared template
+    is stamped whenever a worker happens to build it, which would show in the activity list)."""
+    path = tmp_path_factory.mktemp("snap") / "snap.db"
+    with clock(lambda: NOW - timedelta(days=30)):
+        database = Database(f"sqlite:///{path}")
+        seed(database)
+        with database.read() as session:
+            admins = {u.unit_code: actor_of(u) for u in session.exec(select(User)).all() if u.role == Role.ADMIN}
+        users.add_user(database, "ana", full_name="Ana Gómez", actor=admins["helpdesk"], unit="helpdesk",
+                       password="ana-secreta-1")
+        users.add_user(database, "sofia", full_name="Sofía Ruiz", actor=admins["soporte"], unit="soporte",
+                       password="sofia-secreta-1")
+        database.dispose()
+    return path
+
+
+@pytest.fixture
+def db(snap_template: Path, tmp_path: Path) -> Iterator[Database]:
+    target = tmp_path / "snap.db"
+    shutil.copyfile(snap_template, target)
+    database = Database(f"sqlite:///{target}")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def actors(db: Database) -> dict[str, Actor]:
+    with db.read() as session:
+        return {u.username: actor_of(u) for u in session.exec(select(User)).all()}
 
 
 @pytest.fixture
