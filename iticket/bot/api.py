@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from iticket.bot.keys import DB, SENDER, SETTINGS
 from iticket.bot.sender import backlog
@@ -43,7 +44,7 @@ def _fields(body: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("name", "sector", "extension"):
         value = req.get(key)
-        if isinstance(value, int) and key == "extension":
+        if type(value) is int and key == "extension":
             value = str(value)
         if not isinstance(value, str):
             raise errors.ValidationError(_("requester.{key} is required and must be a string.").format(key=key))
@@ -67,11 +68,18 @@ async def create_ticket(request: web.Request) -> web.Response:
     except ValueError:
         return error(400, "invalid_json", _("The body is not JSON."))
     db = request.app[DB]
+    key = request.headers.get("Idempotency-Key")
 
     def work() -> dict[str, Any]:
         actor = auth.actor_for_token(db, token)
         fields = _fields(body)
-        return ticket_json(tickets.create_ticket(db, actor=actor, **fields))
+        try:
+            return ticket_json(tickets.create_ticket(db, actor=actor, idempotency_key=key, **fields))
+        except IntegrityError:
+            if key is None:
+                raise
+            # A concurrent retry with the same key won the race: answer with its ticket.
+            return ticket_json(tickets.create_ticket(db, actor=actor, idempotency_key=key, **fields))
 
     try:
         data = await asyncio.to_thread(work)

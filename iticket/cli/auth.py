@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from iticket.cli.common import actor_of, ctx_of, json_option, read_password
+from iticket.cli.common import actor_of, ctx_of, id_argument, json_option, read_password
 from iticket.cli.output import err, handled, out, print_json
 from iticket.core.i18n import _
 from iticket.core.services import auth
@@ -96,7 +96,7 @@ def token_list(ctx: typer.Context, as_json: bool = json_option()) -> None:
     with handled(as_json):
         tokens = auth.list_tokens(ctx_of(ctx).db, actor=actor_of(ctx))
         if as_json:
-            print_json([{"id": t.id, "name": t.name, "created_at": t.created_at.isoformat(),
+            print_json([{"id": t.id, "owner": t.owner, "name": t.name, "created_at": t.created_at.isoformat(),
                          "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
                          "revoked": t.revoked} for t in tokens])
             return
@@ -105,15 +105,15 @@ def token_list(ctx: typer.Context, as_json: bool = json_option()) -> None:
         from iticket.cli.render import local
 
         table = Table(show_edge=False, pad_edge=False)
-        for col in ("ID", _("Name"), _("Created"), _("Last used"), _("Revoked")):
+        for col in ("ID", _("User"), _("Name"), _("Created"), _("Last used"), _("Revoked")):
             table.add_column(col)
         for t in tokens:
-            table.add_row(str(t.id), t.name, local(t.created_at), local(t.last_used_at), _("yes") if t.revoked else _("no"))
+            table.add_row(str(t.id), t.owner, t.name, local(t.created_at), local(t.last_used_at), _("yes") if t.revoked else _("no"))
         out.print(table)
 
 
 @token_app.command("revoke", help=_("Revoke an API token."))
-def token_revoke(ctx: typer.Context, token_id: int = typer.Argument(..., metavar="ID"), as_json: bool = json_option()) -> None:
+def token_revoke(ctx: typer.Context, token_id: int = id_argument("ID"), as_json: bool = json_option()) -> None:
     with handled(as_json):
         token = auth.revoke_token(ctx_of(ctx).db, token_id, actor=actor_of(ctx))
         if as_json:

@@ -11,9 +11,15 @@ from iticket.cli.context import AppContext
 from iticket.cli.output import err
 from iticket.core.errors import ValidationError
 from iticket.core.i18n import _
-from iticket.core.models import Actor
+from iticket.core.models import Actor, Role
 
 JSON_HELP = "Print one JSON document on stdout."
+MAX_ID = 2**63 - 1  # the largest id either database can store
+
+
+def id_argument(metavar: str = "N") -> int:
+    """A ticket/task/token number: a positive 64-bit integer (anything else is a usage error)."""
+    return typer.Argument(..., metavar=metavar, min=1, max=MAX_ID)  # type: ignore[no-any-return]
 
 
 def json_option() -> bool:
@@ -28,7 +34,7 @@ def ctx_of(ctx: typer.Context) -> AppContext:
 
 def actor_of(ctx: typer.Context) -> Actor:
     actor = ctx_of(ctx).actor()
-    if actor.must_change_password:
+    if actor.must_change_password and actor.role != Role.BOT:
         err.print(
             _("Warning: your password is a default or was reset; change it with 'iticket users passwd'."),
             markup=False,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from iticket.core.config import Settings
 from iticket.core.db import Database, ensure_schema
-from iticket.core.errors import NotAuthenticated
+from iticket.core.errors import DatabaseUnavailable, NotAuthenticated
 from iticket.core.i18n import _
 from iticket.core.models import Actor
 from iticket.core.services import auth
@@ -22,14 +22,37 @@ from iticket.core.services import auth
 SESSION_FILE = "session.json"
 
 
+def _require_existing_sqlite(url: str) -> None:
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return  # reported with its own message when the engine is made
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return
+    path = Path(u.database).expanduser()
+    if not path.exists():
+        raise DatabaseUnavailable(
+            _("No iTicket database at {path}: run 'iticket init' first, or check --db / ITICKET_DATABASE_URL.").format(path=path)
+        )
+
+
 @dataclass
 class AppContext:
     settings: Settings = field(default_factory=Settings)
     db_url: str | None = None
+    # Only `init` and `db upgrade` may create a SQLite file: a mistyped path or URL on any other
+    # command must say so, not quietly start an empty installation somewhere else.
+    create_ok: bool = False
 
     @cached_property
     def db(self) -> Database:
-        db = Database(self.db_url or self.settings.resolved_database_url())
+        url = self.db_url or self.settings.resolved_database_url()
+        if not self.create_ok:
+            _require_existing_sqlite(url)
+        db = Database(url)
         ensure_schema(db)
         return db
 

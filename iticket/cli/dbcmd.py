@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
 
 def init(ctx: typer.Context, as_json: bool = json_option()) -> None:
     app_ctx = ctx_of(ctx)
+    app_ctx.create_ok = True
     with handled(as_json):
         report = seed(app_ctx.db)
         if as_json:
@@ -38,6 +39,7 @@ def init(ctx: typer.Context, as_json: bool = json_option()) -> None:
 @db_app.command("upgrade", help=_("Apply pending migrations."))
 def upgrade(ctx: typer.Context, as_json: bool = json_option()) -> None:
     app_ctx = ctx_of(ctx)
+    app_ctx.create_ok = True
     with handled(as_json):
         database = app_ctx.db  # migrates on first use
         dbmod.upgrade(database)

@@ -34,7 +34,19 @@ def main(
         None, "--db", envvar="ITICKET_DATABASE_URL", help=_("Database URL (default: SQLite in the user data dir).")
     ),
 ) -> None:
-    ctx.obj = AppContext(db_url=db)
+    from pydantic import ValidationError as SettingsError
+
+    from iticket.cli.output import Exit, fail
+    from iticket.core.config import Settings
+
+    try:
+        settings = Settings()
+    except SettingsError as exc:
+        first = exc.errors()[0]
+        name = "ITICKET_" + str(first["loc"][0]).upper() if first.get("loc") else "ITICKET_*"
+        fail(Exit.USAGE, _("Invalid setting {name}: {problem}").format(name=name, problem=first["msg"]),
+             as_json="--json" in sys.argv, error_code="invalid")
+    ctx.obj = AppContext(settings=settings, db_url=db)
     if ctx.invoked_subcommand is None:
         from iticket.cli.tui import open_tui
 
@@ -63,7 +75,26 @@ def run() -> None:
     import os
 
     try:
-        app()
+        # Not standalone: Typer returns the exit code instead of exiting, and lets usage errors
+        # reach us so they follow the same one-line (or JSON) rule as every other error.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Abort:
+        sys.stderr.write(_("Cancelled.") + "\n")
+        sys.exit(1)
+    except typer.TyperException as exc:
+        # Usage mistakes: one line (JSON with --json), the command's help hint, exit 2.
+        import json
+
+        message = exc.format_message()
+        command = exc.ctx.command_path if getattr(exc, "ctx", None) else "iticket"
+        if "--json" in sys.argv:
+            sys.stderr.write(json.dumps({"error": {"code": "usage", "message": message}},
+                                        ensure_ascii=False) + "\n")
+        else:
+            sys.stderr.write(_("Usage error: {message} (see '{command} -h')").format(
+                message=message, command=command) + "\n")
+        sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for users
         if os.environ.get("ITICKET_DEBUG"):
             raise

@@ -96,6 +96,10 @@ def handled(as_json: bool) -> Iterator[None]:
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError) as exc:
         fail(Exit.USAGE, _("Invalid database URL: {error}").format(error=_first_line(exc)),
              as_json=as_json, error_code="invalid")
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        fail(Exit.UNEXPECTED, _("Cannot use{where}: {error}").format(where=where, error=exc.strerror or exc),
+             as_json=as_json, error_code="io")
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
         fail(Exit.UNEXPECTED, _("Cannot use the database: {error}").format(error=_first_line(exc.orig or exc)),
              as_json=as_json, error_code="database")

@@ -7,7 +7,7 @@ from datetime import date
 import typer
 from rich.table import Table
 
-from iticket.cli.common import actor_of, ctx_of, json_option, parse_date
+from iticket.cli.common import actor_of, ctx_of, id_argument, json_option, parse_date
 from iticket.cli.output import err, handled, out, print_json
 from iticket.cli.render import task_json
 from iticket.core.i18n import _
@@ -59,7 +59,7 @@ def add(ctx: typer.Context, text: str = typer.Argument(..., metavar="TEXT"),
 
 
 @tasks_app.command("done", help=_("Mark a task as done."))
-def done(ctx: typer.Context, task_id: int = typer.Argument(..., metavar="ID"),
+def done(ctx: typer.Context, task_id: int = id_argument("ID"),
          undo: bool = typer.Option(False, "--undo", help=_("Mark it as not done again.")),
          as_json: bool = json_option()) -> None:
     with handled(as_json):

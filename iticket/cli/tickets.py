@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import typer
 
-from iticket.cli.common import actor_of, ctx_of, json_option, text_or_stdin
+from iticket.cli.common import actor_of, ctx_of, id_argument, json_option, text_or_stdin
 from iticket.cli.output import err, handled, out, print_json
 from iticket.cli.render import (
     activity_table,
@@ -78,7 +78,7 @@ def list_(
 
 
 @tickets_app.command("show", help=_("Show a ticket with its private notes and its activity."))
-def show(ctx: typer.Context, number: int = typer.Argument(..., metavar="N"), as_json: bool = json_option()) -> None:
+def show(ctx: typer.Context, number: int = id_argument("N"), as_json: bool = json_option()) -> None:
     with handled(as_json):
         detail = svc.show_ticket(ctx_of(ctx).db, number, actor=actor_of(ctx))
         if as_json:
@@ -134,7 +134,7 @@ def _change(ctx: typer.Context, as_json: bool, action: Callable[..., TicketPubli
 
 def assign(
     ctx: typer.Context,
-    number: int = typer.Argument(..., metavar="N"),
+    number: int = id_argument("N"),
     user: str | None = typer.Option(None, "--user", help=_("Assign to this user (moves the ticket to the user's unit).")),
     unit: str | None = typer.Option(None, "--unit", help=_("Route to this unit, unassigned.")),
     if_version: int | None = typer.Option(None, "--if-version", help=IF_VERSION_HELP),
@@ -151,21 +151,21 @@ def assign(
                 _("Ticket #{id} routed to {unit}."))
 
 
-def take(ctx: typer.Context, number: int = typer.Argument(..., metavar="N"),
+def take(ctx: typer.Context, number: int = id_argument("N"),
          if_version: int | None = typer.Option(None, "--if-version", help=IF_VERSION_HELP),
          as_json: bool = json_option()) -> None:
     _change(ctx, as_json, lambda db, a: svc.take(db, number, actor=a, expected_version=if_version),
             _("Ticket #{id} is yours."))
 
 
-def unassign(ctx: typer.Context, number: int = typer.Argument(..., metavar="N"),
+def unassign(ctx: typer.Context, number: int = id_argument("N"),
              if_version: int | None = typer.Option(None, "--if-version", help=IF_VERSION_HELP),
              as_json: bool = json_option()) -> None:
     _change(ctx, as_json, lambda db, a: svc.unassign(db, number, actor=a, expected_version=if_version),
             _("Ticket #{id} unassigned."))
 
 
-def resolve(ctx: typer.Context, number: int = typer.Argument(..., metavar="N"),
+def resolve(ctx: typer.Context, number: int = id_argument("N"),
             message: str | None = typer.Option(None, "--message", help=_("What the requester will read ('-' reads stdin).")),
             if_version: int | None = typer.Option(None, "--if-version", help=IF_VERSION_HELP),
             as_json: bool = json_option()) -> None:
@@ -174,7 +174,7 @@ def resolve(ctx: typer.Context, number: int = typer.Argument(..., metavar="N"),
             _("Ticket #{id} resolved."))
 
 
-def reject(ctx: typer.Context, number: int = typer.Argument(..., metavar="N"),
+def reject(ctx: typer.Context, number: int = id_argument("N"),
            reason: str = typer.Option(..., "--reason", help=_("Why; the requester will read it ('-' reads stdin).")),
            if_version: int | None = typer.Option(None, "--if-version", help=IF_VERSION_HELP),
            as_json: bool = json_option()) -> None:
@@ -183,14 +183,14 @@ def reject(ctx: typer.Context, number: int = typer.Argument(..., metavar="N"),
             _("Ticket #{id} rejected."))
 
 
-def reopen(ctx: typer.Context, number: int = typer.Argument(..., metavar="N"),
+def reopen(ctx: typer.Context, number: int = id_argument("N"),
            if_version: int | None = typer.Option(None, "--if-version", help=IF_VERSION_HELP),
            as_json: bool = json_option()) -> None:
     _change(ctx, as_json, lambda db, a: svc.reopen(db, number, actor=a, expected_version=if_version),
             _("Ticket #{id} reopened."))
 
 
-def note(ctx: typer.Context, number: int = typer.Argument(..., metavar="N"),
+def note(ctx: typer.Context, number: int = id_argument("N"),
          text: str = typer.Argument(..., metavar="TEXT", help=_("The note ('-' reads it from stdin).")),
          as_json: bool = json_option()) -> None:
     with handled(as_json):

@@ -108,3 +108,13 @@ def deactivate(ctx: typer.Context, username: str = typer.Argument(..., metavar="
         err.print(_("User {name} deactivated.").format(name=user.username), markup=False)
         if returned:
             err.print(_("Tickets back to the unit as pending: {ids}").format(ids=", ".join(f"#{i}" for i in returned)), markup=False)
+
+
+@users_app.command("activate", help=_("Reactivate a deactivated user of your unit."))
+def activate(ctx: typer.Context, username: str = typer.Argument(..., metavar="USERNAME"), as_json: bool = json_option()) -> None:
+    with handled(as_json):
+        user = svc.activate_user(ctx_of(ctx).db, username, actor=actor_of(ctx))
+        if as_json:
+            print_json(user_json(user))
+        else:
+            err.print(_("User {name} is active again.").format(name=user.username), markup=False)

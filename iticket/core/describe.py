@@ -37,6 +37,8 @@ def describe_activity(a: ActivityPublic) -> str:
         return _("{who} created user {user}").format(who=who, user=a.user)
     if k == ActivityKind.USER_DEACTIVATED:
         return _("{who} deactivated user {user}").format(who=who, user=a.user)
+    if k == ActivityKind.USER_ACTIVATED:
+        return _("{who} reactivated user {user}").format(who=who, user=a.user)
     if k == ActivityKind.PASSWORD_RESET:
         return _("{who} reset the password of {user}").format(who=who, user=a.user)
     if k == ActivityKind.PASSWORD_CHANGED:

@@ -49,6 +49,7 @@ class ActivityKind(StrEnum):
     TASK_DONE = "task_done"
     USER_CREATED = "user_created"
     USER_DEACTIVATED = "user_deactivated"
+    USER_ACTIVATED = "user_activated"
     PASSWORD_RESET = "password_reset"
     PASSWORD_CHANGED = "password_changed"
     LOGIN_FAILED = "login_failed"
@@ -109,6 +110,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_closed_at", "closed_at"),
         Index("ix_ticket_created_at", "created_at"),
         Index("ix_ticket_requester_phone", "requester_phone", "created_at"),
+        Index("ix_ticket_requester_extension", "requester_extension"),
     )
     id: int | None = Field(default=None, primary_key=True)
     requester_name: str = Field(max_length=200)
@@ -382,6 +384,7 @@ class TaskPublic(_Public):
 
 class TokenPublic(_Public):
     id: int
+    owner: str
     name: str
     kind: str
     created_at: datetime

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from iticket.core.errors import Conflict, ValidationError
 from iticket.core.i18n import _
 from iticket.core.models import Status
@@ -69,9 +71,29 @@ def check_reopen(ticket_id: int, status: Status) -> Status:
     return Status.PENDING
 
 
+# C0/C1 control characters except tab and newline: terminal escape sequences typed by a
+# requester must never reach a staff terminal, and PostgreSQL refuses NUL in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+EXTENSION_RE = re.compile(r"^\d{2,6}$")
+
+
+def sanitize(value: str) -> str:
+    """Drop control characters (keeps newlines and tabs); CRLF becomes LF."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n"))
+
+
+def clean_extension(value: str | None) -> str:
+    """An internal phone extension: 2 to 6 digits (the same rule the WhatsApp bot asks for)."""
+    text = sanitize(value or "").strip()
+    if not EXTENSION_RE.match(text):
+        raise ValidationError(_("The extension must be 2 to 6 digits."))
+    return text
+
+
 def clean_text(value: str | None, *, what: str, max_len: int, required: bool = True) -> str:
-    """Strip and bound a free-text field; ``what`` is the already translated field name."""
-    text = (value or "").strip()
+    """Strip, sanitize and bound a free-text field; ``what`` is the already translated field
+    name."""
+    text = sanitize(value or "").strip()
     if required and not text:
         raise ValidationError(_("{what} cannot be empty.").format(what=what))
     if len(text) > max_len:

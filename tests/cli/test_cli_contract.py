@@ -216,3 +216,20 @@ def test_bad_database_urls_are_one_line_errors(cli, tmp_path):
     (tmp_path / "file").write_text("x")
     r = cli("--db", f"sqlite:///{tmp_path / 'file' / 'x.db'}", "init", "--json")
     assert r.code == 1 and r.error()["code"] == "database" and "Traceback" not in r.stderr
+
+
+def test_newcomer_faults_stay_fixed(cli, tmp_path):
+    missing = tmp_path / "typo" / "x.db"
+    cli.login("helpdesk")
+    r = cli("--db", f"sqlite:///{missing}", "whoami", "--json")
+    assert r.code == 1 and r.error()["code"] == "database" and not missing.parent.exists()
+    r = cli("reject", "1", "--json")
+    assert r.code == 2 and r.stdout == "" and r.error()["code"] == "usage"
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = cli("take", "99999999999999999999999")
+    assert r.code == 2 and "Traceback" not in r.stderr and "Usage error" in r.stderr
+    r = cli("whoami", env={"ITICKET_SESSION_HOURS": "abc"})
+    assert r.code == 2 and "ITICKET_SESSION_HOURS" in r.stderr
+    assert cli("users", "deactivate", "wspbot").code == 6
+    r = cli("tickets", "list", "--status", "all", env={"COLUMNS": "80"})
+    assert r.code == 0

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, or_, select
 
 from iticket.core.db import Database
 from iticket.core.errors import AccountLocked, NotAuthenticated, NotFound, ValidationError
@@ -146,17 +146,24 @@ def create_token(db: Database, name: str, *, actor: Actor, for_user: str | None 
         token = AuthToken(user_id=owner.id, kind="api", name=name[:100], token_hash=_digest(secret))
         session.add(token)
         session.flush()
-        return _token_public(token), secret
+        return _token_public(token, owner.username), secret
 
 
 def list_tokens(db: Database, *, actor: Actor) -> list[TokenPublic]:
+    """The actor's API tokens; for admins also those of their unit's users (the bot's among
+    them), so every token an admin can revoke is one they can see."""
     with db.read() as session:
-        rows = session.exec(
-            select(AuthToken)
-            .where(AuthToken.user_id == actor.id, AuthToken.kind == "api")
-            .order_by(AuthToken.id)  # type: ignore[arg-type]
-        ).all()
-        return [_token_public(t) for t in rows]
+        query = (
+            select(AuthToken, User.username)
+            .join(User, User.id == AuthToken.user_id)  # type: ignore[arg-type]
+            .where(AuthToken.kind == "api")
+        )
+        if actor.role == Role.ADMIN:
+            query = query.where(or_(AuthToken.user_id == actor.id, User.unit_code == actor.unit))
+        else:
+            query = query.where(AuthToken.user_id == actor.id)
+        rows = session.exec(query.order_by(AuthToken.id)).all()  # type: ignore[arg-type]
+        return [_token_public(t, owner) for t, owner in rows]
 
 
 def revoke_token(db: Database, token_id: int, *, actor: Actor) -> TokenPublic:
@@ -171,12 +178,14 @@ def revoke_token(db: Database, token_id: int, *, actor: Actor) -> TokenPublic:
         if token.revoked_at is None:
             token.revoked_at = utcnow()
             session.add(token)
-        return _token_public(token)
+        owner_row = session.get(User, token.user_id)
+        return _token_public(token, owner_row.username if owner_row else "")
 
 
-def _token_public(t: AuthToken) -> TokenPublic:
+def _token_public(t: AuthToken, owner: str = "") -> TokenPublic:
     return TokenPublic(
         id=t.id or 0,
+        owner=owner,
         name=t.name,
         kind=t.kind,
         created_at=t.created_at,

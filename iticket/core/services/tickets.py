@@ -25,6 +25,7 @@ from iticket.core.models import (
     Actor,
     Attachment,
     AttachmentPublic,
+    InboundEvent,
     Note,
     NotePublic,
     Role,
@@ -53,7 +54,9 @@ from iticket.core.rules import (
     check_reopen,
     check_route,
     check_unassign,
+    clean_extension,
     clean_text,
+    sanitize,
 )
 from iticket.core.services import outbox
 from iticket.core.services._common import (
@@ -95,29 +98,54 @@ def create_ticket(
     detail: str,
     attachments: list[NewAttachment] | None = None,
     session: Session | None = None,
+    idempotency_key: str | None = None,
 ) -> TicketPublic:
     """File a ticket from a requester (bot role only). It lands in HelpDesk as pending, and the
     requester is notified with its number through the outbox.
 
     ``session`` lets the bot file the ticket inside its own transaction (the one that also
-    records the conversation step), so the two commit or fail together."""
+    records the conversation step), so the two commit or fail together.
+
+    ``idempotency_key`` (the intake API's ``Idempotency-Key``): a retry with the same key from
+    the same account returns the ticket the first call filed instead of filing it again."""
     require_create_ticket(actor)
     fields = {
         "name": clean_text(name, what=_("The requester's name"), max_len=200),
         "sector": clean_text(sector, what=_("The sector"), max_len=200),
-        "extension": clean_text(extension, what=_("The extension"), max_len=32),
+        "extension": clean_extension(extension),
         "detail": clean_text(detail, what=_("The detail"), max_len=MAX_DETAIL),
     }
     phone = (phone or "").strip().lstrip("+") or None
     if phone is not None and (not phone.isdigit() or not 6 <= len(phone) <= 20):
         raise ValidationError(_("The phone must be digits with the country code (6 to 20)."))
+    key = None
+    if idempotency_key is not None:
+        key = sanitize(idempotency_key).strip()
+        if not 1 <= len(key) <= 150:
+            raise ValidationError(_("The idempotency key must have 1 to 150 characters."))
+        key = f"api:{actor.id}:{key}"
     if session is not None:
-        return _create(session, actor, fields, phone, attachments or [])
+        return _create(session, actor, fields, phone, attachments or [], key)
     with db.write() as s:
-        return _create(s, actor, fields, phone, attachments or [])
+        return _create(s, actor, fields, phone, attachments or [], key)
 
 
 def _create(
+    session: Session, actor: Actor, f: dict[str, str], phone: str | None,
+    attachments: list[NewAttachment], key: str | None,
+) -> TicketPublic:
+    if key is not None:
+        seen = session.exec(select(InboundEvent).where(InboundEvent.event_key == key)).first()
+        if seen is not None:
+            return tickets_public(session, [_load(session, int(seen.payload))])[0]
+    ticket = _insert(session, actor, f, phone, attachments)
+    if key is not None:
+        session.add(InboundEvent(event_key=key, kind="api", sender=phone or "", payload=str(ticket.id),
+                                 processed_at=ticket.created_at))
+    return ticket
+
+
+def _insert(
     session: Session, actor: Actor, f: dict[str, str], phone: str | None, attachments: list[NewAttachment]
 ) -> TicketPublic:
     actor = live_actor(session, actor)
@@ -272,18 +300,22 @@ def list_tickets(
 
 
 def _search_clause(text: str):  # type: ignore[no-untyped-def]
-    number = text.lstrip("#")
-    like = f"%{text}%"
-    clauses = [
-        col(Ticket.detail).ilike(like),
-        col(Ticket.requester_name).ilike(like),
-        col(Ticket.requester_sector).ilike(like),
-        col(Ticket.requester_extension) == text,
-        col(Ticket.requester_phone) == text.lstrip("+"),
-    ]
-    if number.isdigit() and len(number) < 12:
-        clauses.append(col(Ticket.id) == int(number))
-    return or_(*clauses)
+    """``#123`` is a ticket number; digits alone are a number, a WhatsApp id or an extension
+    (all three indexed, so no scan); anything else is looked up in the free-text fields."""
+    if text.startswith("#") and text[1:].isdigit() and len(text) < 13:
+        return col(Ticket.id) == int(text[1:])
+    digits = text.lstrip("+")
+    if digits.isdigit():
+        clauses = [col(Ticket.requester_phone) == digits, col(Ticket.requester_extension) == digits]
+        if len(digits) < 12:
+            clauses.append(col(Ticket.id) == int(digits))
+        return or_(*clauses)
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        col(Ticket.detail).ilike(like, escape="\\"),
+        col(Ticket.requester_name).ilike(like, escape="\\"),
+        col(Ticket.requester_sector).ilike(like, escape="\\"),
+    )
 
 
 def count_by_status(db: Database, *, actor: Actor, unit: str | None) -> dict[Status, int]:

@@ -158,6 +158,11 @@ def deactivate_user(db: Database, username: str, *, actor: Actor) -> tuple[UserP
         require_manage_user(actor, user.unit_code)
         if user.id == actor.id:
             raise Conflict(_("You cannot deactivate your own account."))
+        if user.role == Role.BOT:
+            raise Conflict(
+                _("'{name}' is the WhatsApp bot account: without it no ticket can be filed. "
+                  "Revoke its tokens with 'iticket token revoke' instead.").format(name=user.username)
+            )
         if not user.active:
             raise Conflict(_("User '{name}' is already inactive.").format(name=user.username))
         user.active = False
@@ -193,3 +198,21 @@ def deactivate_user(db: Database, username: str, *, actor: Actor) -> tuple[UserP
         log(session, ActivityKind.USER_DEACTIVATED, actor_id=actor.id, user_id=user.id,
             unit=user.unit_code, detail=",".join(map(str, returned)) or None)
         return user_public(user), returned
+
+
+def activate_user(db: Database, username: str, *, actor: Actor) -> UserPublic:
+    """Undo a deactivation (an admin of the user's unit). Sessions and tokens revoked at
+    deactivation stay revoked; the user logs in again."""
+    with db.write() as session:
+        actor = live_actor(session, actor)
+        user = get_user_by_name(session, username)
+        require_manage_user(actor, user.unit_code)
+        if user.active:
+            raise Conflict(_("User '{name}' is already active.").format(name=user.username))
+        user.active = True
+        user.failed_logins = 0
+        user.locked_until = None
+        session.add(user)
+        log(session, ActivityKind.USER_ACTIVATED, actor_id=actor.id, user_id=user.id,
+            unit=user.unit_code)
+        return user_public(user)

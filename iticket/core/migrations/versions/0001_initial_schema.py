@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: (none)
-Create Date: 2026-12-03 16:45:25.713620
+Revises: 
+Create Date: 2026-12-03 18:21:49.672456
 """
 
 from __future__ import annotations
@@ -150,6 +150,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_ticket_assignee_status', ['assignee_id', 'status'], unique=False)
         batch_op.create_index('ix_ticket_closed_at', ['closed_at'], unique=False)
         batch_op.create_index('ix_ticket_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_ticket_requester_extension', ['requester_extension'], unique=False)
         batch_op.create_index('ix_ticket_requester_phone', ['requester_phone', 'created_at'], unique=False)
         batch_op.create_index('ix_ticket_status_created', ['status', 'created_at'], unique=False)
         batch_op.create_index('ix_ticket_unit_status_created', ['unit_code', 'status', 'created_at'], unique=False)
@@ -264,6 +265,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_ticket_unit_status_created')
         batch_op.drop_index('ix_ticket_status_created')
         batch_op.drop_index('ix_ticket_requester_phone')
+        batch_op.drop_index('ix_ticket_requester_extension')
         batch_op.drop_index('ix_ticket_created_at')
         batch_op.drop_index('ix_ticket_closed_at')
         batch_op.drop_index('ix_ticket_assignee_status')
