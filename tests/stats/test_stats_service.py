@@ -208,7 +208,7 @@ def test_local_days_and_hours_across_a_dst_change(db, actors):
         instant = datetime.fromisoformat(utc).replace(tzinfo=UTC)
         with clock(lambda instant=instant: instant):
             tsvc.create_ticket(db, actor=actors["wspbot"], name="Ana", sector="Guardia",
-                               extension="1", phone=None, detail="x")
+                               extension="100", phone=None, detail="x")
     r = compute_stats(db, actor=actors["helpdesk"], date_from=date(2026, 3, 28),
                       date_to=date(2026, 3, 30), timezone="Europe/Madrid")
     assert [(d.day.day, d.created) for d in r.by_day] == [(28, 1), (29, 3), (30, 1)]
