@@ -59,6 +59,10 @@ class ITicketApp(App[None]):
         """After a successful login (or a completed forced password change)."""
         self.actor = actor
         self.sub_title = f"{actor.full_name} · {actor.unit}"
+        # Take the change feed's baseline now, before any screen loads its data: a ticket filed
+        # between that load and the first poll must still count as a change (it would otherwise
+        # become part of the baseline and never show up). One max(id) lookup.
+        self.feed.changed()
         if actor.must_change_password:
             from iticket.tui.screens.password_screen import PasswordScreen
 

@@ -155,6 +155,9 @@ async def test_stale_version_conflict_is_shown_reloaded_and_text_kept(make_app, 
                                                                      actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
     tid = file_ticket(db, actors["wspbot"])
     app = make_app()
+    # No live refresh here: a poll landing between the other session's change and the key press
+    # would reload the ticket first (correctly) and leave no conflict to show.
+    app._poll_seconds = 3600
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot, actors["ana"], tid)
         assert screen.ticket is not None and screen.ticket.version == 1
