@@ -10,10 +10,13 @@ raises :class:`BadEnvelope` (the caller answers 4xx and stores nothing).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+
+from iticket.core.services.tickets import NewAttachment
 
 log = logging.getLogger("iticket.bot")
 
@@ -129,19 +132,12 @@ def _status_row(status: Any) -> EventRow | None:
 # ---------------------------------------------------------------- typed messages
 
 
-@dataclass(frozen=True)
-class MediaRef:
-    media_id: str
-    media_type: str
-    mime_type: str | None = None
-    filename: str | None = None
-    caption: str | None = None
-    sha256: str | None = None
+class MediaRef(NewAttachment):
+    """A media item of a message: the core's attachment description, kept in the conversation
+    state as a plain dict until the ticket is filed."""
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"media_id": self.media_id, "media_type": self.media_type,
-                "mime_type": self.mime_type, "filename": self.filename,
-                "caption": self.caption, "sha256": self.sha256}
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def process_message(
                 db, actor=bot_actor(session, config.bot_username), name=action.name,
                 sector=action.sector, extension=action.extension, phone=wa_id,
                 detail=action.detail, session=session,
-                attachments=[tickets.NewAttachment(**m.as_dict()) for m in action.attachments],
+                attachments=list(action.attachments),
             )
             requester.name, requester.sector = action.name, action.sector
             requester.extension = action.extension
