@@ -84,3 +84,19 @@ async def test_log_out_returns_to_the_login_screen(make_app) -> None:  # type: i
         await pilot.press("f3")  # nothing to navigate to while signed out
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
+
+
+async def test_a_burst_of_keys_lands_in_the_right_fields(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Over SSH "ana⏎secret⏎" arrives as one read: the terminal driver posts every key before
+    the first is handled. The Enter after the username must still split the two fields."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for char in "ana\rana-secreta-1\r":
+            key = "enter" if char == "\r" else ("minus" if char == "-" else char)
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen), screen_text(app)
+        assert app.actor is not None and app.actor.username == "ana"

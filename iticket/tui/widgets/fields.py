@@ -4,7 +4,9 @@ Over SSH keystrokes often arrive in one burst ("laura⏎secret⏎"). Textual han
 widget focused when the key *arrives*, so the keys typed right after Enter can already be queued
 for the old field by the time its Enter moves the focus. This field passes such late keys on to
 the field that now has the focus (characters are typed there, Enter submits there), so every key
-ends up where the user meant it.
+ends up where the user meant it. Enter is handled in the key handler itself, in queue order: as a
+binding it would run only after the key bubbled up to the screen, i.e. after the rest of the
+burst had been typed into this field.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ class FormInput(Input):
         return None
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+            return
         target = self._handed_over_to()
         if target is not None and event.is_printable and event.character:
             event.stop()
