@@ -29,7 +29,7 @@ from iticket.bot.conversation import Context, CreateTicket, Known, ShowStatus, S
 from iticket.bot.inbound import Inbound
 from iticket.bot.replies import Reply
 from iticket.bot.sectors import SectorOption
-from iticket.core.db import Database
+from iticket.core.db import Database, lock_key
 from iticket.core.errors import NotFound
 from iticket.core.i18n import _
 from iticket.core.models import (
@@ -47,6 +47,7 @@ from iticket.core.timeutil import utcnow
 
 DEFAULT_IDLE = timedelta(hours=2)
 SIMULATED = "simulated"  # outbox state of messages a simulated chat must never send
+SENDER_LOCK = "wa-sender"  # core.db.lock_key scope: one requester's conversation at a time
 
 
 @dataclass(frozen=True)
@@ -186,13 +187,29 @@ def handle_text(
 
 def expire_idle(db: Database, *, now: datetime | None = None,
                 timeout: timedelta = DEFAULT_IDLE, limit: int = 200) -> int:
-    """End conversations idle for longer than ``timeout``, telling each requester so."""
+    """End conversations idle for longer than ``timeout``, telling each requester so.
+
+    Each conversation is ended under its sender's lock and re-read under it: another bot
+    process may be answering that sender right now (then it is left alone: it is no longer
+    idle) or may have ended it already (then nobody is told twice)."""
     now = now or utcnow()
+    cutoff = now - timeout
+    ended = 0
     with writes.write(db) as session:
         stale = session.exec(
-            select(Conversation).where(Conversation.updated_at < now - timeout).limit(limit)
+            select(Conversation.wa_id).where(Conversation.updated_at < cutoff).limit(limit)
         ).all()
-        for conv in stale:
+        for wa_id in stale:
+            if not lock_key(session, SENDER_LOCK, wa_id, wait=False):
+                continue
+            conv = session.exec(
+                select(Conversation).where(Conversation.wa_id == wa_id,
+                                           Conversation.updated_at < cutoff)
+                .execution_options(populate_existing=True)
+            ).first()
+            if conv is None:
+                continue
             session.delete(conv)
-            outbox.queue_reply(session, conv.wa_id, outgoing.text_content(t("expired")))
-        return len(stale)
+            outbox.queue_reply(session, wa_id, outgoing.text_content(t("expired")))
+            ended += 1
+    return ended

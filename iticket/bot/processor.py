@@ -10,8 +10,9 @@ the requester gets an apology) without stopping the others. Transactions are kep
 budget) so the webhook's inserts never wait long for the write lock.
 
 Several bot processes on one PostgreSQL database share the work safely: each sender is taken
-under a per-sender advisory lock (``core.db.lock_key``), and an event is re-read before it is
-applied. It also ends conversations idle for longer than the configured timeout.
+under a per-sender advisory lock (``core.db.lock_key``), and the event, the requester and the
+conversation are read (again) after the lock is taken, never trusted from before it. It also
+ends conversations idle for longer than the configured timeout, under the same lock.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sqlmodel import Session, col, select
 from iticket.bot import outgoing, writes
 from iticket.bot.catalog import t
 from iticket.bot.inbound import parse_message
-from iticket.bot.intake import IntakeConfig, expire_idle, process_message
+from iticket.bot.intake import SENDER_LOCK, IntakeConfig, expire_idle, process_message
 from iticket.bot.sender import apply_status
 from iticket.bot.settings import BotSettings
 from iticket.core.db import Database, lock_key
@@ -99,11 +100,15 @@ class Processor:
                 .order_by(col(InboundEvent.sender), col(InboundEvent.timestamp), col(InboundEvent.id))
                 .limit(limit)
             ).all()
-            _preload(session, {ev.sender for ev in events if ev.kind == "message"})
+            pg = self.db.dialect == "postgresql"
+            # On PostgreSQL a sender's state is read only after its lock is taken (below): a
+            # copy read before it could predate what another process committed meanwhile.
+            # On SQLite this transaction has run alone since BEGIN IMMEDIATE, so read it now.
+            preloaded = [] if pg else _preload(session, {ev.sender for ev in events
+                                                         if ev.kind == "message"})
             skip: set[str] = set()
             started = time.monotonic()
             budget = BUSY_BUDGET if self.ingest_busy() else IDLE_BUDGET
-            pg = self.db.dialect == "postgresql"
             locked: set[str] = set()
             for ev in events:
                 if done and time.monotonic() - started > budget:
@@ -113,10 +118,11 @@ class Processor:
                 if ev.sender not in locked:
                     # Another bot process may be working on this sender (PostgreSQL; on SQLite
                     # the write transaction already runs alone): leave it to that process.
-                    if not lock_key(session, "wa-sender", ev.sender, wait=False):
+                    if not lock_key(session, SENDER_LOCK, ev.sender, wait=False):
                         skip.add(ev.sender)
                         continue
                     locked.add(ev.sender)
+                    _forget(session, ev.sender)
                 if pg:
                     session.refresh(ev)  # read what a process that held the lock committed
                     if ev.processed_at is not None:
@@ -143,6 +149,7 @@ class Processor:
                 ev.processed_at = now
                 session.add(ev)
                 done += 1
+            del preloaded
         self.processed += done
         if outbound:
             self.on_outbound()
@@ -151,9 +158,22 @@ class Processor:
         return done
 
 
-def _preload(session: Session, senders: set[str]) -> None:
+def _preload(session: Session, senders: set[str]) -> list[Requester | Conversation]:
     """Load the batch's requesters and conversations with two queries: ``session.get`` then
-    finds them in the identity map instead of asking the database once per message."""
-    if senders:
-        session.exec(select(Requester).where(col(Requester.wa_id).in_(senders))).all()
-        session.exec(select(Conversation).where(col(Conversation.wa_id).in_(senders))).all()
+    finds them in the identity map instead of asking the database once per message. The
+    identity map holds objects weakly, so the caller keeps the returned list alive."""
+    if not senders:
+        return []
+    found: list[Requester | Conversation] = []
+    found.extend(session.exec(select(Requester).where(col(Requester.wa_id).in_(senders))).all())
+    found.extend(session.exec(select(Conversation).where(col(Conversation.wa_id).in_(senders))).all())
+    return found
+
+
+def _forget(session: Session, sender: str) -> None:
+    """Expire whatever this session holds of ``sender`` (just locked), so the next
+    ``session.get`` reads what the previous holder of the lock committed."""
+    for model in (Requester, Conversation):
+        obj = session.identity_map.get(session.identity_key(model, sender))
+        if obj is not None:
+            session.expire(obj)

@@ -11,6 +11,17 @@
 
 Messages to one requester go out in order, one at a time; different requesters in parallel.
 Delivery is at-least-once: a crash between Meta's answer and our commit sends again.
+
+Several bot processes may share one database (PostgreSQL). :func:`claim_due` is a write
+transaction that takes each due row with ``FOR UPDATE SKIP LOCKED`` (on SQLite, ``BEGIN
+IMMEDIATE`` already serialises claims and the clause is dropped) and leases it: its
+``next_attempt_at`` moves ``LEASE`` ahead, so no other process sees it due, and a crashed
+sender's rows come back by themselves when the lease runs out. The lease value is the claim's
+token: a result is recorded only while the row is still queued with that exact value, so a
+sender that outlived its lease cannot count a row another process has claimed since. Only a
+requester's oldest queued message is ever claimable, so two messages to one ``wa_id`` are never
+in flight at once, across processes too, and a message waiting for a retry holds back the ones
+queued after it.
 """
 
 from __future__ import annotations
@@ -24,6 +35,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from iticket.bot import catalog, delivery, outgoing, writes
@@ -37,6 +50,8 @@ from iticket.core.timeutil import utcnow
 
 log = logging.getLogger("iticket.bot")
 BUSY_PAUSE = 0.2
+# Longer than one Graph call can take (graph.TIMEOUT, 20 s) plus recording its result.
+LEASE = timedelta(seconds=60)
 _PROGRESS = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
 _STATUS_WORDS = {"ticket_created": "creado", "ticket_resolved": "resuelto",
                  "ticket_rejected": "rechazado"}
@@ -49,6 +64,7 @@ class Job:
     send_to: str
     content: dict[str, Any]
     template: bool
+    lease: datetime  # the next_attempt_at this claim wrote: proof the row is still ours
 
 
 def template_params(settings: BotSettings, purpose: str, params: dict[str, Any]) -> list[str]:
@@ -61,9 +77,9 @@ def template_params(settings: BotSettings, purpose: str, params: dict[str, Any])
     return [values[name] for name in settings.template_params]
 
 
-def _job(session: Session, msg: OutboundMessage, settings: BotSettings, now: datetime) -> Job:
+def _job(msg: OutboundMessage, requester: Requester | None, settings: BotSettings,
+         now: datetime, lease: datetime) -> Job:
     assert msg.id is not None
-    requester = session.get(Requester, msg.to_wa_id)
     send_to = (requester.send_to if requester else None) or msg.to_wa_id
     body = json.loads(msg.body)
     template = False
@@ -78,23 +94,42 @@ def _job(session: Session, msg: OutboundMessage, settings: BotSettings, now: dat
                 template_params(settings, msg.purpose, body))
         else:
             content = outgoing.text_content(catalog.notification_text(msg.purpose, body))
-    return Job(msg.id, msg.to_wa_id, send_to, content, template)
+    return Job(msg.id, msg.to_wa_id, send_to, content, template, lease)
 
 
 def claim_due(db: Database, settings: BotSettings, *, now: datetime | None = None,
               limit: int = 50) -> list[Job]:
+    """Lease up to ``limit`` due messages, at most one per requester (its oldest queued one),
+    and return them as jobs. Rows another process holds are skipped, not waited for."""
     now = now or utcnow()
-    with db.read() as session:
+    lease = now + LEASE
+    older = aliased(OutboundMessage)
+    earlier_queued = (
+        select(older.id)
+        .where(older.to_wa_id == OutboundMessage.to_wa_id, older.state == "queued",
+               col(older.id) < OutboundMessage.id)
+        .exists()
+    )
+    with writes.write(db) as session:
         rows = session.exec(
             select(OutboundMessage)
-            .where(OutboundMessage.state == "queued", OutboundMessage.next_attempt_at <= now)
+            .where(OutboundMessage.state == "queued", OutboundMessage.next_attempt_at <= now,
+                   ~earlier_queued)
             .order_by(col(OutboundMessage.next_attempt_at), col(OutboundMessage.id))
             .limit(limit)
+            .with_for_update(skip_locked=True, of=OutboundMessage)
         ).all()
+        if not rows:
+            return []
+        ids = [m.id for m in rows]
+        session.execute(
+            update(OutboundMessage).where(col(OutboundMessage.id).in_(ids))
+            .values(next_attempt_at=lease).execution_options(synchronize_session=False)
+        )
         wanted = {m.to_wa_id for m in rows}
-        if wanted:  # one query for the requesters instead of one per message
-            session.exec(select(Requester).where(col(Requester.wa_id).in_(wanted))).all()
-        return [_job(session, m, settings, now) for m in rows]
+        requesters = {r.wa_id: r for r in session.exec(  # one query, not one per message
+            select(Requester).where(col(Requester.wa_id).in_(wanted))).all()}
+        return [_job(m, requesters.get(m.to_wa_id), settings, now, lease) for m in rows]
 
 
 def _requester(session: Session, wa_id: str) -> Requester:
@@ -112,9 +147,12 @@ def record_results(db: Database, results: list[tuple[Job, SendResult]], settings
 
 def _record(session: Session, job: Job, result: SendResult, settings: BotSettings,
             now: datetime) -> None:
-    msg = session.get(OutboundMessage, job.id)
-    if msg is None or msg.state != "queued":
-        return
+    msg = session.exec(
+        select(OutboundMessage).where(OutboundMessage.id == job.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if msg is None or msg.state != "queued" or msg.next_attempt_at != job.lease:
+        return  # no longer ours: the lease ran out and another claim (or a status) moved it
     msg.attempts += 1
     msg.used_template = job.template
     if result.ok:
@@ -214,22 +252,16 @@ class Sender:
                 await asyncio.wait_for(self.wake.wait(), timeout=self.settings.poll_seconds)
 
     async def deliver(self, jobs: list[Job]) -> None:
-        by_recipient: dict[str, list[Job]] = {}
-        for job in jobs:
-            by_recipient.setdefault(job.to_wa_id, []).append(job)
-        rounds = await asyncio.gather(*(self._deliver_in_order(js) for js in by_recipient.values()))
-        results = [pair for r in rounds for pair in r]
-        await asyncio.to_thread(record_results, self.db, results, self.settings)
+        """Send a claim's jobs in parallel (one per requester, see :func:`claim_due`) and
+        record every result in one transaction."""
+        results = await asyncio.gather(*(self._deliver_one(job) for job in jobs))
+        await asyncio.to_thread(record_results, self.db, list(results), self.settings)
 
-    async def _deliver_in_order(self, jobs: list[Job]) -> list[tuple[Job, SendResult]]:
-        done: list[tuple[Job, SendResult]] = []
-        for job in jobs:
-            result = await self.graph.send(job.send_to, job.content)
-            done.append((job, result))
-            if result.ok:
-                self.sent += 1
-            else:
-                self.last_error = f"{utcnow().isoformat(timespec='seconds')} {result.error}"
-                log.warning("delivery of outbound #%s failed: %s", job.id, result.error)
-                break  # keep this requester's order: the rest waits for the next round
-        return done
+    async def _deliver_one(self, job: Job) -> tuple[Job, SendResult]:
+        result = await self.graph.send(job.send_to, job.content)
+        if result.ok:
+            self.sent += 1
+        else:
+            self.last_error = f"{utcnow().isoformat(timespec='seconds')} {result.error}"
+            log.warning("delivery of outbound #%s failed: %s", job.id, result.error)
+        return job, result
