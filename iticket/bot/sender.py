@@ -36,7 +36,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from iticket.bot import catalog, delivery, outgoing, writes
@@ -103,18 +102,18 @@ def claim_due(db: Database, settings: BotSettings, *, now: datetime | None = Non
     and return them as jobs. Rows another process holds are skipped, not waited for."""
     now = now or utcnow()
     lease = now + LEASE
-    older = aliased(OutboundMessage)
-    earlier_queued = (
-        select(older.id)
-        .where(older.to_wa_id == OutboundMessage.to_wa_id, older.state == "queued",
-               col(older.id) < OutboundMessage.id)
-        .exists()
+    # Each requester's oldest queued message, computed once per claim: one pass over the
+    # queued rows (ix_outbound_due), not one per candidate, however long the backlog.
+    heads = (
+        select(func.min(OutboundMessage.id))
+        .where(OutboundMessage.state == "queued")
+        .group_by(col(OutboundMessage.to_wa_id))
     )
     with writes.write(db) as session:
         rows = session.exec(
             select(OutboundMessage)
             .where(OutboundMessage.state == "queued", OutboundMessage.next_attempt_at <= now,
-                   ~earlier_queued)
+                   col(OutboundMessage.id).in_(heads))
             .order_by(col(OutboundMessage.next_attempt_at), col(OutboundMessage.id))
             .limit(limit)
             .with_for_update(skip_locked=True, of=OutboundMessage)

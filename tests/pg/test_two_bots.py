@@ -120,7 +120,7 @@ class BotProcess:
             self.proc = subprocess.Popen([str(exe), "bot", "serve", "--port", str(self.port)],
                                          env=env, stdout=log, stderr=subprocess.STDOUT)
 
-    async def ready(self, http: aiohttp.ClientSession, timeout: float = 30.0) -> None:
+    async def ready(self, http: aiohttp.ClientSession, timeout: float = 60.0) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
