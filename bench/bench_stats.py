@@ -35,14 +35,16 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` and ``iticket``
 from sqlalchemy import func  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
+from bench.common import HOSPITAL_ZONE  # noqa: E402
 from iticket.core.db import Database  # noqa: E402
 from iticket.core.models import Activity, Ticket, User  # noqa: E402
-from iticket.core.services import auth, stats  # noqa: E402
+from iticket.core.services import auth, stats, stats_rollup  # noqa: E402
 from iticket.core.services._common import actor_of  # noqa: E402
+from iticket.core.services.stats_log import LogQueries  # noqa: E402
 
 STATS_TARGET_MS = 500.0
 EXPORT_TARGET_MB = 200.0
-TZ = "America/Argentina/Buenos_Aires"
+TZ = HOSPITAL_ZONE
 _QUERIES = ("closes", "created", "backlog", "percentiles_first_assignment",
             "percentiles_resolution", "by_sector")
 
@@ -55,13 +57,16 @@ def one_year(db: Database, zone_name: str) -> tuple[date, date]:
     return last - timedelta(days=364), last
 
 
-def bench_stats(db: Database, *, runs: int, warmup: int, zone: str) -> dict[str, Any]:
+def bench_stats(db: Database, *, runs: int, warmup: int, zone: str, from_log: bool = False) -> dict[str, Any]:
     with db.read() as s:
         admin = actor_of(s.exec(select(User).where(User.username == "helpdesk")).one())
+        built = stats_rollup.built_zone(s)
     start, end = one_year(db, zone)
+    source = "rollups" if built == zone and not from_log else "log"
 
     def run() -> stats.StatsReport:
-        return stats.compute_stats(db, actor=admin, date_from=start, date_to=end, timezone=zone)
+        return stats.compute_stats(db, actor=admin, date_from=start, date_to=end, timezone=zone,
+                                   from_log=from_log)
 
     for _ in range(warmup):
         run()
@@ -73,7 +78,7 @@ def bench_stats(db: Database, *, runs: int, warmup: int, zone: str) -> dict[str,
         cpu.append((time.process_time() - c0) * 1000)
     parts = _per_query(run)
     return {
-        "from": start.isoformat(), "to": end.isoformat(), "runs": runs,
+        "from": start.isoformat(), "to": end.isoformat(), "runs": runs, "source": source,
         "median_ms": round(statistics.median(wall), 1), "min_ms": round(min(wall), 1),
         "cpu_median_ms": round(statistics.median(cpu), 1),
         "per_query_ms": parts, "totals": report.totals.model_dump(),
@@ -82,9 +87,12 @@ def bench_stats(db: Database, *, runs: int, warmup: int, zone: str) -> dict[str,
 
 
 def _per_query(run: Any) -> dict[str, float]:
-    """One run with each query of ``stats._Queries`` timed (wrapped for this run only)."""
+    """One run with each query method timed (wrapped for this run only, on whichever query
+    class answers: the raw log's or the rollups')."""
     spent: dict[str, float] = {}
-    originals = {name: getattr(stats._Queries, name) for name in _QUERIES}
+    classes = (LogQueries, stats_rollup.RollupQueries)
+    originals = [(cls, name, cls.__dict__[name]) for cls in classes for name in _QUERIES
+                 if name in cls.__dict__]
 
     def timed(name: str, fn: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -96,13 +104,21 @@ def _per_query(run: Any) -> dict[str, float]:
         return wrapper
 
     try:
-        for name, fn in originals.items():
-            setattr(stats._Queries, name, timed(name, fn))
+        for cls, name, fn in originals:
+            setattr(cls, name, timed(name, fn))
         run()
     finally:
-        for name, fn in originals.items():
-            setattr(stats._Queries, name, fn)
+        for cls, name, fn in originals:
+            setattr(cls, name, fn)
     return spent
+
+
+def bench_rebuild(db: Database, zone: str) -> dict[str, Any]:
+    """Time ``stats_rollup.rebuild`` (what ``iticket stats rebuild`` runs) over the whole log."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    with db.write() as session:
+        stats_rollup.rebuild(session, zone)
+    return {"seconds": round(time.perf_counter() - t0, 1), "cpu_seconds": round(time.process_time() - c0, 1)}
 
 
 def bench_export(db: Database, url: str) -> dict[str, Any]:
@@ -141,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--timezone", default=TZ)
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--from-log", action="store_true",
+                        help="time the raw activity-log queries instead of the rollups")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="rebuild the rollups in --timezone first, and time that")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.warmup < 0:
@@ -149,16 +169,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.db} does not exist; build it with bench/generate.py")
     url = args.url or f"sqlite:///{args.db}"
     db = Database(url)
-    result: dict[str, Any] = {"engine": db.dialect,
-                              "stats": bench_stats(db, runs=args.runs, warmup=args.warmup, zone=args.timezone)}
+    result: dict[str, Any] = {"engine": db.dialect}
+    if args.rebuild:
+        result["rebuild"] = bench_rebuild(db, args.timezone)
+    result["stats"] = bench_stats(db, runs=args.runs, warmup=args.warmup, zone=args.timezone,
+                                  from_log=args.from_log)
     if not args.skip_export:
         result["export"] = bench_export(db, url)
     db.dispose()
     if args.json:
         print(json.dumps(result))
     else:
+        if "rebuild" in result:
+            r = result["rebuild"]
+            print(f"rollups rebuilt in {r['seconds']} s (cpu {r['cpu_seconds']} s)")
         s = result["stats"]
-        print(f"stats {s['from']}..{s['to']}: median {s['median_ms']:.0f} ms (min {s['min_ms']:.0f}, "
+        print(f"stats {s['from']}..{s['to']} from the {s['source']}: median {s['median_ms']:.0f} ms (min {s['min_ms']:.0f}, "
               f"cpu {s['cpu_median_ms']:.0f}) target < {STATS_TARGET_MS:.0f} ms  "
               f"{'ok' if s['ok'] else 'OVER'}")
         for name, ms in s["per_query_ms"].items():

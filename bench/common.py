@@ -105,5 +105,9 @@ REJECTIONS = (
 )
 
 # Words the search benchmark looks for: one that matches many tickets, one that matches few.
+# The hospital's zone (the simulated office hours are UTC-3); bench_stats reports in it and the
+# generator builds the statistics rollups in it.
+HOSPITAL_ZONE = "America/Argentina/Buenos_Aires"
+
 COMMON_WORD = "impresora"
 RARE_WORD = "pendrive"

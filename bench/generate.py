@@ -45,11 +45,13 @@ from sqlalchemy import func, make_url  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
+from bench.common import HOSPITAL_ZONE  # noqa: E402
 from bench.loader import Loader, make_stamp, open_loader  # noqa: E402
 from bench.simulate import Batch, Simulation, Staff  # noqa: E402
 from iticket.core.db import Database, upgrade  # noqa: E402
 from iticket.core.models import Ticket, User  # noqa: E402
 from iticket.core.seed import ACCOUNTS, seed  # noqa: E402
+from iticket.core.services import stats_rollup  # noqa: E402
 
 CHUNK = 40_000  # tickets per transaction (about 200,000 activity rows)
 
@@ -110,11 +112,13 @@ def _parallel(args: tuple[Any, ...]) -> Iterator[Batch]:
 
 def generate(
     url: str, *, tickets: int, seed_value: int = 42, agents_per_unit: int = 20,
-    jobs: int = 2, now: datetime | None = None, log: bool = True,
+    jobs: int = 2, now: datetime | None = None, log: bool = True, timezone: str = HOSPITAL_ZONE,
 ) -> dict[str, int]:
     """Fill the (empty or fresh) database at ``url``; returns the row counts written.
     ``jobs=2`` simulates in a second process while this one writes; ``now`` (default: the
-    clock) is where the simulated history ends, so a seed plus a ``now`` give the same data."""
+    clock) is where the simulated history ends, so a seed plus a ``now`` give the same data.
+    The rows bypass the services, so the statistics rollups are rebuilt at the end, with local
+    days cut in ``timezone`` (reports in that zone read them)."""
     started = time.perf_counter()
 
     def say(msg: str) -> None:
@@ -156,10 +160,17 @@ def generate(
             f"{counts['activity']:,} activity rows; rebuilding indexes")
         loader.restore_indexes()
         loader.finish()
-        say("done")
-        return counts
     finally:
         loader.close()
+    say("indexes rebuilt; building the statistics rollups")
+    db = Database(url)
+    try:
+        with db.write() as session:
+            stats_rollup.rebuild(session, timezone)
+    finally:
+        db.dispose()
+    say("done")
+    return counts
 
 
 def _safe(url: str) -> str:
@@ -183,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--now", type=datetime.fromisoformat,
                         help="end of the simulated history, ISO-8601 with offset (default: now)")
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")
+    parser.add_argument("--timezone", default=HOSPITAL_ZONE,
+                        help=f"zone the statistics rollups cut local days in (default {HOSPITAL_ZONE})")
     args = parser.parse_args(argv)
     if args.tickets < 1:
         parser.error("--tickets must be at least 1")
@@ -204,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         generate(url, tickets=args.tickets, seed_value=args.seed,
-                 agents_per_unit=args.agents_per_unit, jobs=args.jobs, now=args.now)
+                 agents_per_unit=args.agents_per_unit, jobs=args.jobs, now=args.now,
+                 timezone=args.timezone)
     except SQLAlchemyError as exc:  # unreachable server, wrong credentials, a full disk…
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"error: {_safe(url)}: {first}", file=sys.stderr)

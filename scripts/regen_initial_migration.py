@@ -1,7 +1,8 @@
 """Regenerate migrations/versions/0001_initial_schema.py from models.py.
 
-Used only while the schema has never been released: once a release exists, add a new revision
-with ``alembic revision --autogenerate`` instead of touching 0001.
+RETIRED: 0001 has shipped (installations exist at revision 0001), so it is frozen. New schema
+goes into new revisions (``alembic revision --autogenerate`` against a database at head, as
+0002_statistics_rollups was made). Kept only to show how 0001 was produced; it refuses to run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from alembic import command
 
 from iticket.core.db import MIGRATIONS_DIR, alembic_config
+
+raise SystemExit("0001 is frozen: add a new revision instead (see this script's docstring)")
 
 target = MIGRATIONS_DIR / "versions" / "0001_initial_schema.py"
 target.unlink(missing_ok=True)

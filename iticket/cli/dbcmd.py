@@ -10,6 +10,7 @@ from iticket.core import db as dbmod
 from iticket.core import dbcopy
 from iticket.core.i18n import _
 from iticket.core.seed import seed
+from iticket.core.services import stats_rollup
 
 db_app = typer.Typer(help=_("Database maintenance."), no_args_is_help=True)
 
@@ -48,6 +49,23 @@ def upgrade(ctx: typer.Context, as_json: bool = json_option()) -> None:
             print_json({"database": database.url, "revision": rev})
         else:
             err.print(_("Database at revision {rev}.").format(rev=rev), markup=False)
+
+
+@db_app.command("rebuild-stats",
+                help=_("Rebuild the statistics rollups from the activity log (after changing ITICKET_TIMEZONE)."))
+def rebuild_stats(
+    ctx: typer.Context,
+    timezone: str | None = typer.Option(None, "--timezone", envvar="ITICKET_TIMEZONE",
+                                        help=_("IANA zone to cut local days in (default: the system's).")),
+    as_json: bool = json_option(),
+) -> None:
+    with handled(as_json):
+        zone, rows = stats_rollup.rebuild_all(ctx_of(ctx).db, timezone)
+        if as_json:
+            print_json({"timezone": zone, "rows": rows})
+            return
+        err.print(_("Statistics rollups rebuilt in {tz}: {rows} rows.").format(
+            tz=zone, rows=sum(rows.values())), markup=False)
 
 
 @db_app.command("copy", help=_("Copy a whole installation to another database (SQLite <-> PostgreSQL)."))

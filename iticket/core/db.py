@@ -24,6 +24,8 @@ from iticket.core.i18n import _
 
 _WRITE = "iticket_write"
 CHANGED = "iticket_changed"  # session.info flag: this write logged activity
+# session.info: {name: hook(session)} run once, just before a write commits (statistics rollups).
+PRECOMMIT = "iticket_precommit"
 CHANGES_CHANNEL = "iticket_changes"  # PostgreSQL LISTEN/NOTIFY channel
 BUSY_TIMEOUT_MS = 30_000
 
@@ -101,6 +103,8 @@ class Database:
             session.connection(execution_options={_WRITE: True})
             try:
                 yield session
+                for hook in session.info.pop(PRECOMMIT, {}).values():
+                    hook(session)
                 if session.info.get(CHANGED) and self.dialect == "postgresql":
                     session.execute(text(f"NOTIFY {CHANGES_CHANNEL}"))
                 session.commit()
@@ -176,7 +180,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
 # The newest migration's id. A test checks it equals Alembic's head, so the common case
 # (schema up to date) costs one small query instead of loading Alembic on every command.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 
 def ensure_schema(db: Database) -> None:

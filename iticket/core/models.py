@@ -276,6 +276,69 @@ class OutboundMessage(SQLModel, table=True):
     sent_at: datetime | None = _ts()  # type: ignore[assignment]
 
 
+# --------------------------------------------------------------------------- statistics rollups
+# Derived from the activity log, rebuildable at any time (``iticket stats rebuild``), and kept up
+# to date by every write that logs a counted event, in the same transaction (see
+# services/stats_rollup.py). They exist so a one-year report at a million tickets reads a few
+# thousand pre-grouped rows instead of millions of log entries.
+
+
+class StatRollup(SQLModel, table=True):
+    """The one row saying the rollups are built, and in which zone their local days are cut.
+    No row: the rollups are not maintained and statistics read the raw log."""
+
+    __tablename__ = "stat_rollup"
+    id: int = Field(default=1, primary_key=True)
+    timezone: str = Field(max_length=64)
+    built_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class StatDaily(SQLModel, table=True):
+    """Closing and first-assignment events per local day, unit (at the event) and actor."""
+
+    __tablename__ = "stat_daily"
+    metric: str = Field(primary_key=True, max_length=16)  # resolved | rejected | first_assigned
+    day: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD in StatRollup.timezone
+    unit_code: str = Field(primary_key=True, max_length=32)
+    actor_id: int = Field(primary_key=True)  # 0: no actor
+    n: int = 0
+
+
+class StatHourly(SQLModel, table=True):
+    """Tickets created per local day, local hour and unit."""
+
+    __tablename__ = "stat_hourly"
+    day: str = Field(primary_key=True, max_length=10)
+    hour: int = Field(primary_key=True)
+    unit_code: str = Field(primary_key=True, max_length=32)
+    n: int = 0
+
+
+class StatSector(SQLModel, table=True):
+    """Created, resolved and rejected events per local day, requester sector and unit."""
+
+    __tablename__ = "stat_sector"
+    day: str = Field(primary_key=True, max_length=10)
+    sector: str = Field(primary_key=True, max_length=200)
+    unit_code: str = Field(primary_key=True, max_length=32)
+    metric: str = Field(primary_key=True, max_length=16)  # created | resolved | rejected
+    n: int = 0
+
+
+class StatDuration(SQLModel, table=True):
+    """One row per measured duration (first assignment, resolution), at the event's instant.
+    Percentiles walk ``ix_stat_duration_rank`` in duration order and stop at the wanted rank, so
+    they stay exact without sorting a year of rows."""
+
+    __tablename__ = "stat_duration"
+    __table_args__ = (Index("ix_stat_duration_rank", "kind", "unit_code", "minutes", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # first_assignment | resolution
+    unit_code: str = Field(max_length=32)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    minutes: float
+
+
 # --------------------------------------------------------------------------- public schemas
 
 

@@ -7,7 +7,7 @@ values; PostgreSQL gets ``timestamptz``. Front ends convert to the hospital's zo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -64,9 +64,38 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def local_zone(name: str | None) -> tzinfo:
-    """The hospital's zone: ``ITICKET_TIMEZONE`` if set, else the system's."""
-    if name:
-        from zoneinfo import ZoneInfo
+    """The hospital's zone: ``ITICKET_TIMEZONE`` if set, else the system's (by its IANA name
+    when the system says it, so daylight saving is followed; else its current fixed offset)."""
+    from zoneinfo import ZoneInfo
 
+    name = name or system_zone_name()
+    if name:
         return ZoneInfo(name)
     return datetime.now().astimezone().tzinfo or UTC
+
+
+def system_zone_name() -> str | None:
+    """The system's IANA zone name (``TZ``, ``/etc/timezone`` or the ``/etc/localtime`` link),
+    or ``None`` when it cannot be told."""
+    import os
+    from pathlib import Path
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    try:
+        link = os.readlink("/etc/localtime")
+        if "zoneinfo/" in link:
+            candidates.append(link.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if not name or name.startswith("/"):
+            continue
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            continue
+        return name
+    return None

@@ -20,6 +20,7 @@ from bench.bench_stats import main as bench_main
 from bench.generate import generate
 from iticket.core.db import Database
 from iticket.core.models import Activity, Ticket, User
+from iticket.core.services import stats_rollup
 from iticket.core.services._common import actor_of
 from iticket.core.services.export import export_tickets
 from iticket.core.services.stats import compute_stats
@@ -35,7 +36,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Database:
     path: Path = tmp_path_factory.mktemp("gen") / "gen.db"
     url = f"sqlite:///{path}"
     generate(url, tickets=600, seed_value=7, agents_per_unit=3, jobs=1, log=False,
-             now=datetime(2026, 6, 30, 12, tzinfo=UTC))
+             now=datetime(2026, 6, 30, 12, tzinfo=UTC), timezone=TZ)
     db = Database(url)
     yield db
     db.dispose()
@@ -45,7 +46,10 @@ def _local_day(at: datetime) -> date:
     return at.astimezone(ZONE).date()
 
 
-def test_matches_naive_recomputation(generated: Database) -> None:
+@pytest.mark.parametrize("from_log", [False, True], ids=["rollups", "log"])
+def test_matches_naive_recomputation(generated: Database, from_log: bool) -> None:
+    """Both sources against the naive recomputation: the rollups the generator built in this
+    zone (crossing two DST changes), and the raw log."""
     db = generated
     with db.read() as s:
         admin = actor_of(s.exec(select(User).where(User.username == "helpdesk")).one())
@@ -57,7 +61,9 @@ def test_matches_naive_recomputation(generated: Database) -> None:
     closes = [a for a in inside if a.kind == "status_changed" and a.after in ("resolved", "rejected")]
     assert len(closes) > 50, "the generated history should close tickets in the range"
 
-    report = compute_stats(db, actor=admin, date_from=start, date_to=end, timezone=TZ)
+    with db.read() as s:
+        assert stats_rollup.built_zone(s) == TZ
+    report = compute_stats(db, actor=admin, date_from=start, date_to=end, timezone=TZ, from_log=from_log)
 
     per_user = Counter((a.unit_code, names[a.actor_id], a.after) for a in closes)
     got = {(u.unit, u.user, k): getattr(u, k) for u in report.by_user for k in ("resolved", "rejected")}

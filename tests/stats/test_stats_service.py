@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import delete
 
 from iticket.core.errors import NotFound, PermissionDenied, ValidationError
+from iticket.core.models import StatRollup
+from iticket.core.services import stats_rollup
 from iticket.core.services import tickets as tsvc
 from iticket.core.services.stats import compute_stats, stats_json
 from tests.stats.dataset import TZ, at, build
@@ -15,9 +18,19 @@ from tests.stats.dataset import TZ, at, build
 MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31), "timezone": TZ}
 
 
-@pytest.fixture
-def history(db, actors):
-    return build(db, actors)
+@pytest.fixture(params=["rollups", "log"])
+def history(request, db, actors):
+    """The history, with every report answered from the rollups (built in the report's zone
+    before the history is written, so the services maintain them) or from the raw log."""
+    with db.write() as session:
+        if request.param == "rollups":
+            stats_rollup.rebuild(session, TZ)
+        else:
+            session.execute(delete(StatRollup))
+    ids = build(db, actors)
+    with db.read() as session:
+        assert stats_rollup.built_zone(session) == (TZ if request.param == "rollups" else None)
+    return ids
 
 
 def _unit(report, code):

@@ -24,6 +24,7 @@ from iticket.core.models import (
     User,
     UserPublic,
 )
+from iticket.core.services import stats_rollup
 from iticket.core.timeutil import utcnow
 
 
@@ -139,9 +140,11 @@ def log(
     at: datetime | None = None,
 ) -> None:
     session.info[CHANGED] = True  # PostgreSQL: Database.write() notifies live screens
+    at = at or utcnow()
+    stats_rollup.record(session, kind, ticket_id=ticket_id, unit=unit, actor_id=actor_id, after=after, at=at)
     session.add(
         Activity(
-            at=at or utcnow(),
+            at=at,
             kind=kind,
             actor_id=actor_id,
             ticket_id=ticket_id,
