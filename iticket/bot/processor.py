@@ -122,7 +122,8 @@ class Processor:
                         skip.add(ev.sender)
                         continue
                     locked.add(ev.sender)
-                    _forget(session, ev.sender)
+                    if pg:
+                        _forget(session, ev.sender)
                 if pg:
                     session.refresh(ev)  # read what a process that held the lock committed
                     if ev.processed_at is not None:
