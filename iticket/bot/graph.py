@@ -8,6 +8,8 @@ answer) and details, so the sender decides in one place (:mod:`iticket.bot.deliv
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,16 +84,20 @@ class GraphClient:
                 if resp.status != 200:
                     raise MediaError(f"media {media_id}: download HTTP {resp.status}")
                 size = 0
-                tmp = target.with_suffix(target.suffix + ".part")
-                with tmp.open("wb") as fh:
-                    async for chunk in resp.content.iter_chunked(1 << 16):
-                        size += len(chunk)
-                        if size > max_bytes:
-                            fh.close()
-                            tmp.unlink(missing_ok=True)
-                            raise MediaError(f"media {media_id}: larger than {max_bytes} bytes")
-                        fh.write(chunk)
-                tmp.replace(target)
+                # Our own temporary name: another bot process may be fetching the same file
+                # into the same folder right now (a shared .part would be renamed under it).
+                tmp = target.with_name(f"{target.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+                try:
+                    with tmp.open("wb") as fh:
+                        async for chunk in resp.content.iter_chunked(1 << 16):
+                            size += len(chunk)
+                            if size > max_bytes:
+                                raise MediaError(f"media {media_id}: larger than {max_bytes} bytes")
+                            fh.write(chunk)
+                    tmp.replace(target)
+                except BaseException:
+                    tmp.unlink(missing_ok=True)  # a unique name would otherwise stay forever
+                    raise
                 return size
         raise MediaError(f"media {media_id}: url expired twice")
 

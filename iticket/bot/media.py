@@ -4,6 +4,9 @@ The attachment row (media id, type, mime type, caption) is written with the tick
 fetches the bytes into ``<attachments dir>/<ticket>/<attachment id>-<name>`` and records path
 and size, or ``failed`` with the reason. It walks the table by primary key from where it left
 off, so it never rescans old rows; a restart resumes pending ones from the start once.
+Several bot processes may fetch the same file at once (nothing claims an attachment): each
+writes its own temporary file and renames it into place, and a failure never overwrites
+another process's recorded success.
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ def _record(db: Database, attachment_id: int, *, path: str | None, size: int | N
             error: str | None) -> None:
     with writes.write(db) as session:
         a = session.get(Attachment, attachment_id)
-        if a is None:
-            return
+        if a is None or (error and a.state == "downloaded"):
+            return  # another bot process has the file already: its success stands
         a.state = "failed" if error else "downloaded"
         a.path, a.size, a.error = path, size, error
         session.add(a)
