@@ -2,8 +2,8 @@
 
 ``copy_database(source, target)`` moves every table the schema defines (units, sectors, users,
 tokens, tickets, notes, attachments, tasks, activity, conversations, requesters, inbound
-events, outbox), parents before children, in primary-key order and in batches, so memory stays
-constant whatever the size. The contract:
+events, outbox, statistics rollups), parents before children, in primary-key order and in
+batches, so memory stays constant whatever the size. The contract:
 
 - the target is migrated to the current schema first (an empty database is fine); the source
   must already be at the current revision (we never migrate the database we read from);
@@ -20,15 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, select, text, tuple_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import SQLModel
 
-import iticket.core.models  # noqa: F401  (registers the tables)
 from iticket.core.db import Database, current_revision, head_revision, upgrade
 from iticket.core.errors import Conflict, ValidationError
 from iticket.core.i18n import _
+from iticket.core.models import StatDaily, StatDuration, StatHourly, StatRollup, StatSector
 
 DEFAULT_BATCH = 2_000
 Progress = Callable[[str, int], None]
@@ -43,6 +43,12 @@ class CopyReport:
     @property
     def total(self) -> int:
         return sum(self.rows.values())
+
+
+# The statistics rollups are derived from the activity log: a fresh target already holds the
+# (empty) rollup state its migration wrote, which neither makes it "not empty" nor may block the
+# copy; the source's rollups replace it.
+_DERIVED = frozenset(m.__tablename__ for m in (StatRollup, StatDaily, StatHourly, StatSector, StatDuration))
 
 
 def tables() -> list[Table]:
@@ -97,12 +103,13 @@ def _has_rows(database: Database) -> bool:
     with database.engine.connect() as conn:
         existing = set(inspect(conn).get_table_names())
         return any(
-            conn.execute(select(t).limit(1)).first() is not None for t in tables() if t.name in existing
+            conn.execute(select(t).limit(1)).first() is not None
+            for t in tables() if t.name in existing and t.name not in _DERIVED
         )
 
 
 def _is_empty(conn: Connection) -> bool:
-    return all(conn.execute(select(t).limit(1)).first() is None for t in tables())
+    return all(conn.execute(select(t).limit(1)).first() is None for t in tables() if t.name not in _DERIVED)
 
 
 def _counts(conn: Connection) -> dict[str, int]:
@@ -169,6 +176,9 @@ def _copy(source: Database, target: Database, *, force: bool, batch_size: int,
                 )
             for table in reversed(tables()):
                 dst.execute(table.delete())
+        for table in reversed(tables()):
+            if table.name in _DERIVED:
+                dst.execute(table.delete())
         for table in tables():
             rows[table.name] = _copy_table(src, dst, table, batch_size, progress)
         if dst.dialect.name == "postgresql":
@@ -181,20 +191,22 @@ def _copy(source: Database, target: Database, *, force: bool, batch_size: int,
 
 def _copy_table(src: Connection, dst: Connection, table: Table, batch_size: int,
                 progress: Progress | None) -> int:
-    """Keyset-paginate the source by primary key: each batch is one indexed range query."""
-    (pk,) = table.primary_key.columns
+    """Keyset-paginate the source by primary key (a row value for composite keys, as the
+    statistics rollups have): each batch is one indexed range query."""
+    pk = list(table.primary_key.columns)
+    key = pk[0] if len(pk) == 1 else tuple_(*pk)
     copied = 0
-    last: object = None
+    last: tuple[object, ...] | None = None
     while True:
-        query = select(table).order_by(pk).limit(batch_size)
+        query = select(table).order_by(*pk).limit(batch_size)
         if last is not None:
-            query = query.where(pk > last)
+            query = query.where(key > (last[0] if len(pk) == 1 else tuple_(*last)))
         batch = [dict(r._mapping) for r in src.execute(query)]
         if not batch:
             return copied
         dst.execute(table.insert(), batch)
         copied += len(batch)
-        last = batch[-1][pk.name]
+        last = tuple(batch[-1][c.name] for c in pk)
         if progress is not None:
             progress(table.name, copied)
 
@@ -203,8 +215,9 @@ def _reset_sequences(conn: Connection) -> None:
     """Explicit ids were inserted, so each serial sequence still starts at 1: move it on."""
     preparer = conn.dialect.identifier_preparer
     for table in tables():
-        (pk,) = table.primary_key.columns
-        if not pk.autoincrement or not _is_integer(pk):
+        columns = list(table.primary_key.columns)
+        pk = columns[0]
+        if len(columns) != 1 or not pk.autoincrement or not _is_integer(pk):
             continue
         qualified = preparer.format_table(table)
         conn.execute(

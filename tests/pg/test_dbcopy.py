@@ -32,6 +32,8 @@ from tests.conftest import Cli
 TABLES = {
     "unit", "sector", "user", "auth_token", "ticket", "note", "attachment", "task", "activity",
     "inbound_event", "conversation", "requester", "outbound_message",
+    # the statistics rollups (composite primary keys: the copy pages them by row value)
+    "stat_rollup", "stat_daily", "stat_hourly", "stat_sector", "stat_duration",
 }
 
 
@@ -84,8 +86,8 @@ def dump(url: str) -> dict[str, list[dict[str, Any]]]:
         with engine.connect() as conn:
             out = {}
             for table in dbcopy.tables():
-                (pk,) = table.primary_key.columns
-                out[table.name] = [dict(r._mapping) for r in conn.execute(select(table).order_by(pk))]
+                pk = table.primary_key.columns
+                out[table.name] = [dict(r._mapping) for r in conn.execute(select(table).order_by(*pk))]
             return out
     finally:
         engine.dispose()
