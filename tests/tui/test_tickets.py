@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 
 from textual.widgets import DataTable, Input, Select
@@ -10,9 +12,15 @@ from iticket.core.db import Database
 from iticket.core.models import Actor
 from iticket.core.services import tickets
 from iticket.tui.screens.ticket_screen import TicketScreen
-from iticket.tui.screens.tickets_screen import PAGE, TicketsScreen
+from iticket.tui.screens.tickets_screen import PAGE, PAGE_MARGIN, TicketsScreen
 
 from .conftest import file_ticket, settle, sign_in, wait_until
+
+
+def _painted(app) -> str:  # type: ignore[no-untyped-def]
+    """The screen's text as painted (from the SVG screenshot, one string per styled run)."""
+    svg = app.export_screenshot()
+    return "".join(html.unescape(run) for run in re.findall(r">([^<]*)</text>", svg)).replace("\xa0", " ")
 
 
 def _ids(app) -> list[int]:  # type: ignore[no-untyped-def]
@@ -91,11 +99,35 @@ async def test_pages_load_lazily_as_the_cursor_nears_the_end(make_app, db: Datab
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_tickets(pilot, actors["ana"])
-        assert len(_ids(app)) == PAGE
-        app.screen.query_one("#tickets", DataTable).move_cursor(row=PAGE - 1)
+        assert len(_ids(app)) == PAGE  # the first page, before the table had a size
+        screen = app.screen
+        assert isinstance(screen, TicketsScreen)
+        table = screen.query_one("#tickets", DataTable)
+        assert screen.page_size == table.scrollable_content_region.height + PAGE_MARGIN < PAGE
+        table.move_cursor(row=PAGE - 1)
         await settle(pilot)
         ids = _ids(app)
         assert len(ids) == PAGE + 20 and ids == sorted(ids)
+
+
+async def test_a_filter_change_loads_one_screenful_and_scrolling_loads_more(make_app, db: Database,
+                                                                            actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    bot = actors["wspbot"]
+    for i in range(PAGE + 20):
+        file_ticket(db, bot, detail=f"Pedido número {i} de prueba")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_tickets(pilot, actors["ana"])
+        screen = app.screen
+        assert isinstance(screen, TicketsScreen)
+        screen.query_one("#status", Select).value = "pending"
+        await settle(pilot)
+        page = screen.page_size
+        assert _ids(app) == sorted(_ids(app)) and len(_ids(app)) == page
+        table = screen.query_one("#tickets", DataTable)
+        table.scroll_end(animate=False)  # the wheel or the scrollbar: the cursor stays on top
+        await settle(pilot)
+        assert len(_ids(app)) == min(2 * page, PAGE + 20) and table.cursor_row == 0
 
 
 async def test_ticket_from_another_connection_appears_within_two_seconds(make_app, db_url: str,
@@ -125,3 +157,22 @@ async def test_enter_opens_the_ticket(make_app, db: Database, actors: dict[str, 
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, TicketsScreen)
+
+
+async def test_requester_text_is_shown_literally_never_as_markup(make_app, db: Database,
+                                                                actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    """What a requester types on WhatsApp reaches the table as is: "[/]" once crashed the render
+    (a markup closing tag with nothing to close) and "[sala 3]" vanished (read as a style)."""
+    tid = file_ticket(db, actors["wspbot"], name="Ana [bold]Gómez", sector="Sala [3]",
+                      detail="No anda [la impresora] [/] ni el scanner")
+    app = make_app()
+    async with app.run_test(size=(160, 30)) as pilot:  # wide enough for the detail column
+        await _open_tickets(pilot, actors["helpdesk"])
+        await pilot.pause()
+        assert _ids(app) == [tid]
+        row = [str(c) for c in app.screen.query_one("#tickets", DataTable).get_row_at(0)]
+        assert "Ana [bold]Gómez" in row and "Sala [3]" in row
+        assert any(c.startswith("No anda [la impresora] [/]") for c in row)
+        painted = _painted(app)
+        assert "Ana [bold]Gómez" in painted and "Sala [3]" in painted
+        assert "No anda [la impresora] [/] ni el scanner" in painted

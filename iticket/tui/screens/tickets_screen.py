@@ -1,9 +1,14 @@
 """Tickets: the queue of the unit (admins: every unit, with a unit filter), oldest first.
 
 Filter by status, free-text search, and a waiting-time column that highlights long waits. It
-never loads a table: pages of ``PAGE`` rows come from the core's keyset pagination, the next
-page is fetched when the cursor nears the end, and a live reload re-reads only as many rows as
-are on screen. Enter opens the ticket.
+never loads a table: pages come from the core's keyset pagination, each a little more than the
+table shows (``page_size``: building and measuring rows nobody sees is what made a filter change
+slow), the next page is fetched when the cursor or the scroll position nears the end, and a live
+reload re-reads only as many rows as are loaded. Enter opens the ticket.
+
+A filter change costs one query, one batch of rows and one repaint: the summary line is updated
+without a layout pass (its size never changes), so the screen is not re-laid out twice per
+change.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ from iticket.core.timeutil import utcnow
 from iticket.tui.format import status_text, waiting_text
 from iticket.tui.screens.base import DataScreen
 
-PAGE = 100
+PAGE = 50  # the first page before the table has a size; then ``page_size``
+PAGE_MARGIN = 10  # rows beyond the visible ones: the cursor can move on while the next page loads
+MIN_PAGE = 20
 SEARCH_DELAY = 0.3  # seconds of typing pause before the search runs
 ALL = "all"
 
@@ -45,9 +52,11 @@ def status_choices() -> list[tuple[str, str]]:
     ]
 
 
-def _cut(text: str, width: int) -> str:
+def _cut(text: str, width: int) -> Text:
+    """One line of at most ``width`` cells, literal: a plain ``str`` cell would be parsed as
+    Rich markup, so a requester's "[sala 3]" would vanish and "[/]" would fail to render."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return Text(text if len(text) <= width else text[: width - 1] + "…", no_wrap=True, end="")
 
 
 class TicketsScreen(DataScreen):
@@ -96,7 +105,17 @@ class TicketsScreen(DataScreen):
         table.add_column(_("Requester"), key="requester", width=16)
         table.add_column(_("Sector"), key="sector", width=14)
         table.add_column(_("Detail"), key="detail", width=48)
+        self.watch(table, "scroll_y", self._scrolled, init=False)
         self.reload()
+
+    @property
+    def page_size(self) -> int:
+        """Rows per page: what the table shows plus a margin (``PAGE`` before the first layout)."""
+        height = self.query_one("#tickets", DataTable).scrollable_content_region.height
+        return max(MIN_PAGE, height + PAGE_MARGIN) if height > 0 else PAGE
+
+    def _say(self, text: str) -> None:
+        self.query_one("#summary", Static).update(text, layout=False)  # one line, fixed size
 
     # ---------------------------------------------------------------- loading
 
@@ -113,8 +132,8 @@ class TicketsScreen(DataScreen):
         if actor is None:
             return
         flt = self.current_filter()
-        limit = min(MAX_PAGE, max(PAGE, len(self._rows)))
-        self.query_one("#summary", Static).update(_("Loading…"))
+        limit = min(MAX_PAGE, max(self.page_size, len(self._rows)))
+        self._say(_("Loading…"))
         self.run_db(lambda: list_tickets(db, actor=actor, filter=flt, limit=limit),
                     lambda page: self._show(page, replace=True, flt=flt))
 
@@ -124,7 +143,8 @@ class TicketsScreen(DataScreen):
             return
         self._loading_more = True
         flt = self.current_filter()
-        self.run_db(lambda: list_tickets(db, actor=actor, filter=flt, limit=PAGE, after=after),
+        limit = self.page_size
+        self.run_db(lambda: list_tickets(db, actor=actor, filter=flt, limit=limit, after=after),
                     lambda page: self._show(page, replace=False, flt=flt), group="more")
 
     def _show(self, page: TicketPage, *, replace: bool, flt: TicketFilter) -> None:
@@ -137,8 +157,8 @@ class TicketsScreen(DataScreen):
         if replace:
             if self._rows and table.row_count:
                 keep = str(self._rows[min(table.cursor_row, len(self._rows) - 1)].id)
+            self._rows, self._next = [], None  # before clear(): its scroll reset must not load more
             table.clear()
-            self._rows = []
         now = utcnow()
         admin = self.itapp.actor is not None and self.itapp.actor.role == Role.ADMIN
         for t in page.tickets:
@@ -166,7 +186,7 @@ class TicketsScreen(DataScreen):
             text = _("{n} tickets shown, oldest first — more load as you scroll.").format(n=shown)
         else:
             text = _("{n} tickets, oldest first.").format(n=shown)
-        self.query_one("#summary", Static).update(text)
+        self._say(text)
 
     # ---------------------------------------------------------------- events
 
@@ -179,7 +199,7 @@ class TicketsScreen(DataScreen):
             self.unit = value
         else:
             return
-        self._rows = []
+        self._rows, self._next = [], None
         self.reload()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -196,11 +216,17 @@ class TicketsScreen(DataScreen):
         text = self.query_one("#search-input", Input).value.strip()
         if text != self.search:
             self.search = text
-            self._rows = []
+            self._rows, self._next = [], None
             self.reload()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= len(self._rows) - 10:
+        if event.cursor_row >= len(self._rows) - PAGE_MARGIN:
+            self._load_more()
+
+    def _scrolled(self, scroll_y: float) -> None:
+        """The wheel or the scrollbar moves the view, not the cursor: load on nearing the end."""
+        table = self.query_one("#tickets", DataTable)
+        if self._rows and scroll_y + table.scrollable_content_region.height >= len(self._rows) - PAGE_MARGIN:
             self._load_more()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
