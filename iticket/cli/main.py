@@ -1,104 +1,74 @@
-"""The ``iticket`` command. With no arguments it opens the terminal UI.
+"""The ``iticket`` console entry. With no arguments (or ``tui``) it opens the terminal UI.
 
-Sub-command modules are imported here, but each keeps heavy front-end libraries (Textual,
-aiohttp) inside the function that launches them, so ``iticket assign`` never pays for them.
+Staff start the program many times a day, and the start is what they wait for: a plain
+``iticket`` / ``iticket tui`` (optionally with ``--db URL``) goes straight to the TUI without
+importing Typer and every command module (``iticket.cli.commands``), which the TUI never uses.
+That fast path only takes the road where everything is in order: a bad setting, a missing or
+empty database, any other argument or option goes to the full command line, which reports it
+exactly as before (one line, the same exit codes). ``app`` is still importable from here.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-
-import typer
-
-from iticket.cli import activity as activity_cmd
-from iticket.cli import auth as auth_cmd
-from iticket.cli import dbcmd, tasks, tickets, users
-from iticket.cli.context import AppContext
-from iticket.core.i18n import _
-
-app = typer.Typer(
-    name="iticket",
-    help=_("iTicket: the hospital IT helpdesk (WhatsApp intake, terminal UI, scripting CLI)."),
-    no_args_is_help=False,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+from typing import Any
 
 
-@app.callback(invoke_without_command=True)
-def main(
-    ctx: typer.Context,
-    db: str | None = typer.Option(
-        None, "--db", envvar="ITICKET_DATABASE_URL", help=_("Database URL (default: SQLite in the user data dir).")
-    ),
-) -> None:
-    from pydantic import ValidationError as SettingsError
+def tui_database_arg(argv: list[str]) -> tuple[bool, str | None]:
+    """``(True, --db value or None)`` when ``argv`` asks for the TUI and nothing else."""
+    rest, url = list(argv), None
+    if len(rest) >= 2 and rest[0] == "--db":
+        url, rest = rest[1], rest[2:]
+    elif rest and rest[0].startswith("--db="):
+        url, rest = rest[0].removeprefix("--db="), rest[1:]
+    return rest in ([], ["tui"]), url
 
-    from iticket.cli.output import Exit, fail
-    from iticket.core.config import Settings
 
+def _open_tui_directly(url: str | None) -> bool:
+    """Open the TUI if the settings and the database are in order; ``False`` (nothing shown)
+    otherwise, for the full command line to report. The TUI itself runs under the same
+    last-resort rule as every command: a bug ends in one line unless ``ITICKET_DEBUG`` is set."""
     try:
-        settings = Settings()
-    except SettingsError as exc:
-        first = exc.errors()[0]
-        name = "ITICKET_" + str(first["loc"][0]).upper() if first.get("loc") else "ITICKET_*"
-        fail(Exit.USAGE, _("Invalid setting {name}: {problem}").format(name=name, problem=first["msg"]),
-             as_json="--json" in sys.argv, error_code="invalid")
-    ctx.obj = AppContext(settings=settings, db_url=db)
-    if ctx.invoked_subcommand is None:
-        from iticket.cli.tui import open_tui
+        from iticket.cli.context import AppContext
+        from iticket.core.config import Settings
+        from iticket.core.services import users
 
-        open_tui(ctx.obj)
-
-
-auth_cmd.register(app)
-dbcmd.register(app)
-tickets.register(app)
-tasks.register(app)
-activity_cmd.register(app)
-users.register(app)
-
-for _module in ("stats", "export", "bot", "tui"):
+        db = AppContext(settings=Settings(), db_url=url or None).db
+        if not users.list_units(db):
+            return False
+    except Exception:  # noqa: BLE001 - reported by the full command line, which repeats this
+        return False
     try:
-        __import__(f"iticket.cli.{_module}")
-        sys.modules[f"iticket.cli.{_module}"].register(app)  # type: ignore[attr-defined]
-    except ModuleNotFoundError as exc:  # pragma: no cover - only while a front end is missing
-        if exc.name != f"iticket.cli.{_module}":
-            raise
+        from iticket.tui.app import create_app
 
-
-def run() -> None:
-    """Entry point. A bug still ends in one line (and exit 1); ``ITICKET_DEBUG=1`` shows the
-    traceback for a bug report."""
-    import os
-
-    try:
-        # Not standalone: Typer returns the exit code instead of exiting, and lets usage errors
-        # reach us so they follow the same one-line (or JSON) rule as every other error.
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
-    except typer.Abort:
-        sys.stderr.write(_("Cancelled.") + "\n")
-        sys.exit(1)
-    except typer.TyperException as exc:
-        # Usage mistakes: one line (JSON with --json), the command's help hint, exit 2.
-        import json
-
-        message = exc.format_message()
-        command = exc.ctx.command_path if getattr(exc, "ctx", None) else "iticket"
-        if "--json" in sys.argv:
-            sys.stderr.write(json.dumps({"error": {"code": "usage", "message": message}},
-                                        ensure_ascii=False) + "\n")
-        else:
-            sys.stderr.write(_("Usage error: {message} (see '{command} -h')").format(
-                message=message, command=command) + "\n")
-        sys.exit(exc.exit_code)
+        create_app(db).run()
     except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for users
         if os.environ.get("ITICKET_DEBUG"):
             raise
+        from iticket.core.i18n import _
+
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         sys.stderr.write(_("Unexpected error: {error} (ITICKET_DEBUG=1 shows details)").format(
             error=message) + "\n")
         sys.exit(1)
+    return True
+
+
+def run() -> None:
+    """Entry point (``[project.scripts]``)."""
+    wants_tui, url = tui_database_arg(sys.argv[1:])
+    if wants_tui and _open_tui_directly(url):
+        sys.exit(0)
+    from iticket.cli.commands import run_cli
+
+    run_cli()
+
+
+def __getattr__(name: str) -> Any:
+    """``from iticket.cli.main import app`` keeps working (the Typer app lives in commands)."""
+    if name == "app":
+        from iticket.cli.commands import app
+
+        return app
+    raise AttributeError(name)
