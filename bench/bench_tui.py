@@ -8,7 +8,8 @@ start → interactive dashboard < 1.5 s, filter change → new rows on screen < 
 
 - **start** (the headline): the installed ``iticket`` executable, no arguments, started on a
   pseudo-terminal (120×40) as a person would: seconds from the process start to the login
-  screen painted, then the credentials of a real agent are typed in one burst, then to the
+  screen painted, then the credentials of a real agent are typed (the username, and once it
+shows, Enter, the password and Enter in one burst, as over SSH), then to the
   dashboard painted (``dashboard_frame``: its keys work, the data fills in) and to the
   dashboard holding the unit's real counts (``dashboard_data``, the figure held to the target).
   The typing itself is left out (start → login painted, plus Enter → dashboard). The password
@@ -158,7 +159,11 @@ def process_start(db_path: Path, username: str, password: str, counts: list[int]
     try:
         login = term.wait_for(lambda text: "Log in" in text)
         mark = len(term.text)
-        typed = term.type(f"{username}\r{password}\r")
+        # The username first, until it shows (the field has the focus: keys sent before that
+        # would be lost, as for a person typing before the screen is there), then the rest.
+        typed = term.type(username)
+        term.wait_for(lambda text: username in text, since=mark)
+        term.type(f"\r{password}\r")
         frame = term.wait_for(lambda text: "Recent activity" in text, since=mark)
         patterns = [re.compile(rf"(?<![\d#]){n}(?!\d)") for n in counts]
         data = term.wait_for(lambda text: all(p.search(text) for p in patterns), since=mark)

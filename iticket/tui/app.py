@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -22,6 +22,7 @@ from iticket.core.db import Database
 from iticket.core.i18n import _
 from iticket.core.models import Actor, UnitPublic
 from iticket.tui.messages import DataChanged
+from iticket.tui.widgets.fields import FormInput
 
 POLL_SECONDS = 1.0
 
@@ -52,6 +53,16 @@ class ITicketApp(App[None]):
 
         self.push_screen(LoginScreen(hint=self.login_hint))
         self.set_interval(self._poll_seconds, self._poll)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Enter in a form field moves the focus as the key is dispatched, in arrival order, so
+        # a burst "user⏎password⏎" splits exactly at the Enter (see widgets/fields.py).
+        if isinstance(event, events.Key) and event.key == "enter" and not event.is_forwarded:
+            focused = self.focused
+            if isinstance(focused, FormInput) and focused.next_field is not None:
+                focused.advance()
+                return
+        await super().on_event(event)
 
     # ---------------------------------------------------------------- session
 

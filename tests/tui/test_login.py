@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from iticket.core.db import Database
 from iticket.core.i18n import _
 from iticket.core.services import auth
@@ -86,9 +88,14 @@ async def test_log_out_returns_to_the_login_screen(make_app) -> None:  # type: i
         assert isinstance(app.screen, LoginScreen)
 
 
-async def test_a_burst_of_keys_lands_in_the_right_fields(make_app) -> None:  # type: ignore[no-untyped-def]
-    """Over SSH "ana⏎secret⏎" arrives as one read: the terminal driver posts every key before
-    the first is handled. The Enter after the username must still split the two fields."""
+@pytest.mark.parametrize("yields", [0, 1, 3])
+async def test_a_burst_of_keys_lands_in_the_right_fields(make_app, yields: int) -> None:  # type: ignore[no-untyped-def]
+    """Over SSH "ana⏎secret⏎" arrives in one read or a few: the terminal driver posts keys
+    faster than the fields handle them. The Enter after the username must split the two fields
+    exactly, and the password must arrive in order (``yields`` lets the fields run between
+    keys, as when a burst arrives in pieces)."""
+    import asyncio
+
     from textual import events
 
     app = make_app()
@@ -97,6 +104,8 @@ async def test_a_burst_of_keys_lands_in_the_right_fields(make_app) -> None:  # t
         for char in "ana\rana-secreta-1\r":
             key = "enter" if char == "\r" else ("minus" if char == "-" else char)
             app.post_message(events.Key(key, char))
+            for _ in range(yields):
+                await asyncio.sleep(0)
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen), screen_text(app)
         assert app.actor is not None and app.actor.username == "ana"
