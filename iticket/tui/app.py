@@ -8,6 +8,7 @@ Everything else lives in ``screens/``. Build it with ``create_app`` (the CLI and
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from iticket.tui.messages import DataChanged
 from iticket.tui.widgets.fields import FormInput
 
 POLL_SECONDS = 1.0
+SETTLE_HEAP_SECONDS = 1.0  # after sign-in: the dashboard has painted by then
 
 
 class ITicketApp(App[None]):
@@ -54,6 +56,20 @@ class ITicketApp(App[None]):
         self.push_screen(LoginScreen(hint=self.login_hint))
         self.set_interval(self._poll_seconds, self._poll)
 
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # what _settle_heap froze becomes collectable again with the app gone
+
+    def _settle_heap(self) -> None:
+        """Once the first screen after sign-in is up: collect, then freeze what is alive.
+
+        The libraries, the styles and the screens built so far (~150k objects) stay alive for
+        the whole session; left in the collector's oldest generation, every full collection
+        walks them again, which showed up as 100-200 ms hitches in one filter change out of
+        five. Frozen, collections only walk what came later. Runs on a timer after the
+        dashboard has painted, where a one-off ~50 ms pause disturbs nobody."""
+        gc.collect()
+        gc.freeze()
+
     async def on_event(self, event: events.Event) -> None:
         # Enter in a form field moves the focus as the key is dispatched, in arrival order, so
         # a burst "user⏎password⏎" splits exactly at the Enter (see widgets/fields.py).
@@ -74,6 +90,7 @@ class ITicketApp(App[None]):
         # between that load and the first poll must still count as a change (it would otherwise
         # become part of the baseline and never show up). One max(id) lookup.
         self.feed.changed()
+        self.set_timer(SETTLE_HEAP_SECONDS, self._settle_heap)
         if actor.must_change_password:
             from iticket.tui.screens.password_screen import PasswordScreen
 
