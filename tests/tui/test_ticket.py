@@ -40,6 +40,19 @@ async def test_view_shows_the_requester_data(make_app, db: Database, actors: dic
             assert expected in text
 
 
+async def test_attachment_captions_are_shown_literally(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    """A caption typed on WhatsApp is text, never Rich markup ("[/]" alone is invalid markup)."""
+    tid = tickets.create_ticket(
+        db, actor=actors["wspbot"], name="Marta Suárez", sector="Farmacia", extension="1234",
+        phone="5491155550000", detail="Foto del error",
+        attachments=[tickets.NewAttachment(media_id="m1", media_type="image", caption="pantalla [/] [rota]")],
+    ).id
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open(pilot, actors["ana"], tid)
+        assert "pantalla [/] [rota]" in screen_text(app)
+
+
 async def test_agent_is_offered_only_own_unit_users(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
     tid = file_ticket(db, actors["wspbot"])
     tickets.route(db, tid, to_unit="soporte", actor=actors["helpdesk"])

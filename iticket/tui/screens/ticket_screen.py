@@ -115,7 +115,8 @@ class TicketScreen(DataScreen):
             for a in detail.attachments
         ]
         attachments = self.query_one("#attachments", Static)
-        attachments.update(_("Attachments: {list}").format(list="; ".join(files)) if files else "")
+        # Text, not str: file names and captions come from requesters, never Rich markup
+        attachments.update(Text(_("Attachments: {list}").format(list="; ".join(files)) if files else ""))
         attachments.display = bool(files)
         self.query_one("#timeline", Static).update(self._timeline(detail))
         self.refresh_bindings()
