@@ -176,3 +176,25 @@ async def test_requester_text_is_shown_literally_never_as_markup(make_app, db: D
         painted = _painted(app)
         assert "Ana [bold]Gómez" in painted and "Sala [3]" in painted
         assert "No anda [la impresora] [/] ni el scanner" in painted
+
+
+async def test_columns_fit_the_terminal_and_follow_a_resize(make_app, db: Database,
+                                                             actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    bot = actors["wspbot"]
+    first = file_ticket(db, bot, detail="Se cortó la red en el tercer piso del pabellón")
+    for i in range(30):
+        file_ticket(db, bot, detail=f"Pedido número {i} de prueba")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_tickets(pilot, actors["helpdesk"])  # an admin: the widest set of columns
+        table = app.screen.query_one("#tickets", DataTable)
+        keys = [str(c.key.value) for c in table.ordered_columns]
+        assert "sector" in keys and "detail" not in keys
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no sideways scroll
+        table.move_cursor(row=5)
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        keys = [str(c.key.value) for c in table.ordered_columns]
+        assert keys[-1] == "detail" and table.virtual_size.width <= table.scrollable_content_region.width
+        assert _ids(app)[0] == first and table.cursor_row == 5  # same rows, same place
+        assert "Se cortó la red" in _painted(app)

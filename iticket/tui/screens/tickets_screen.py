@@ -9,11 +9,17 @@ reload re-reads only as many rows as are loaded. Enter opens the ticket.
 A filter change costs one query, one batch of rows and one repaint: the summary line is updated
 without a layout pass (its size never changes), so the screen is not re-laid out twice per
 change.
+
+Columns are sized to the terminal (``column_widths``): at 80 columns every column that is shown
+fits without scrolling sideways (the detail is left to the ticket screen), and a wider terminal
+gives the rest of the room to the detail.
 """
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -21,7 +27,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from iticket.core.i18n import _
-from iticket.core.models import Role, TicketPublic
+from iticket.core.models import Role, Status, TicketPublic
+from iticket.core.rules import status_label
 from iticket.core.services.tickets import (
     MAX_PAGE,
     Cursor,
@@ -52,6 +59,36 @@ def status_choices() -> list[tuple[str, str]]:
     ]
 
 
+CELL_PADDING = 1  # DataTable's default, on each side of every cell
+FIXED = {"id": 5, "waiting": 9, "status": 10, "assignee": 8, "unit": 10}  # status: see below
+REQUESTER = (12, 16, 22)  # least, preferred, most cells
+SECTOR = (10, 14, 18)
+DETAIL_MIN = 16
+
+
+def column_widths(available: int, *, with_unit: bool) -> dict[str, int]:
+    """Width of each shown column for a table ``available`` cells wide, in display order.
+
+    The short columns (number, waiting time, status, assignee, unit) always show in full. The
+    requester and the sector get their preferred width before the detail is shown at all, and
+    the detail, when it fits, takes whatever is left: a small terminal never needs sideways
+    scrolling, a large one is not wasted.
+    """
+    pad = 2 * CELL_PADDING
+    widths = {k: w for k, w in FIXED.items() if with_unit or k != "unit"}
+    widths["status"] = max(cell_len(status_label(s)) for s in Status)  # "in progress" is 11
+    rest = available - sum(w + pad for w in widths.values())
+    if rest >= REQUESTER[1] + SECTOR[1] + DETAIL_MIN + 3 * pad:
+        widths["requester"], widths["sector"] = REQUESTER[1], SECTOR[1]
+        widths["detail"] = rest - REQUESTER[1] - SECTOR[1] - 3 * pad
+        return widths
+    room = max(rest - 2 * pad, REQUESTER[0] + SECTOR[0])
+    requester = min(REQUESTER[2], max(REQUESTER[0], room - SECTOR[2]), room - SECTOR[0])
+    widths["requester"] = requester
+    widths["sector"] = min(SECTOR[2], room - requester)
+    return widths
+
+
 def _cut(text: str, width: int) -> Text:
     """One line of at most ``width`` cells, literal: a plain ``str`` cell would be parsed as
     Rich markup, so a requester's "[sala 3]" would vanish and "[/]" would fail to render."""
@@ -78,6 +115,7 @@ class TicketsScreen(DataScreen):
         self._loading_more = False
         self._search_timer: Timer | None = None
         self.pages_shown = 0  # how many answers reached the table (tests and bench wait on it)
+        self._widths: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         actor = self.itapp.actor
@@ -94,19 +132,32 @@ class TicketsScreen(DataScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        actor = self.itapp.actor
         table = self.query_one("#tickets", DataTable)
-        table.add_column("#", key="id", width=5)
-        table.add_column(_("Waiting"), key="waiting", width=9)
-        table.add_column(_("Status"), key="status", width=11)
-        table.add_column(_("Assignee"), key="assignee", width=8)
-        if actor is not None and actor.role == Role.ADMIN:
-            table.add_column(_("Unit"), key="unit", width=10)
-        table.add_column(_("Requester"), key="requester", width=16)
-        table.add_column(_("Sector"), key="sector", width=14)
-        table.add_column(_("Detail"), key="detail", width=48)
+        self._fit_columns(self.app.size.width)
         self.watch(table, "scroll_y", self._scrolled, init=False)
         self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_columns(event.size.width)
+
+    def _fit_columns(self, width: int) -> None:
+        """(Re)build the columns for a terminal ``width`` cells wide; rows loaded are kept."""
+        admin = self.itapp.actor is not None and self.itapp.actor.role == Role.ADMIN
+        widths = column_widths(width - 2, with_unit=admin)  # 2: the vertical scrollbar
+        if widths == self._widths:
+            return
+        self._widths = widths
+        labels = {"id": "#", "waiting": _("Waiting"), "status": _("Status"), "assignee": _("Assignee"),
+                  "unit": _("Unit"), "requester": _("Requester"), "sector": _("Sector"),
+                  "detail": _("Detail")}
+        table = self.query_one("#tickets", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        for key, w in widths.items():
+            table.add_column(labels[key], key=key, width=w)
+        if self._rows:
+            self._add_rows(self._rows)
+            table.move_cursor(row=min(row, len(self._rows) - 1), animate=False)
 
     @property
     def page_size(self) -> int:
@@ -159,19 +210,7 @@ class TicketsScreen(DataScreen):
                 keep = str(self._rows[min(table.cursor_row, len(self._rows) - 1)].id)
             self._rows, self._next = [], None  # before clear(): its scroll reset must not load more
             table.clear()
-        now = utcnow()
-        admin = self.itapp.actor is not None and self.itapp.actor.role == Role.ADMIN
-        for t in page.tickets:
-            cells: list[object] = [
-                Text(str(t.id), style="bold"),
-                waiting_text(t.created_at, t.closed_at, now),
-                status_text(t.status),
-                _cut(t.assignee, 8) if t.assignee else Text("—", style="dim"),
-            ]
-            if admin:
-                cells.append(_cut(self.itapp.unit_name(t.unit), 10))
-            cells += [_cut(t.requester.name, 16), _cut(t.requester.sector, 14), _cut(t.detail, 48)]
-            table.add_row(*cells, key=str(t.id))
+        self._add_rows(page.tickets)
         self._rows += page.tickets
         self._next = page.next_cursor
         if keep is not None:
@@ -187,6 +226,23 @@ class TicketsScreen(DataScreen):
         else:
             text = _("{n} tickets, oldest first.").format(n=shown)
         self._say(text)
+
+    def _add_rows(self, rows: list[TicketPublic]) -> None:
+        table = self.query_one("#tickets", DataTable)
+        now, w = utcnow(), self._widths
+        for t in rows:
+            cells: list[object] = [
+                Text(str(t.id), style="bold"),
+                waiting_text(t.created_at, t.closed_at, now),
+                status_text(t.status),
+                _cut(t.assignee, w["assignee"]) if t.assignee else Text("—", style="dim"),
+            ]
+            if "unit" in w:
+                cells.append(_cut(self.itapp.unit_name(t.unit), w["unit"]))
+            cells += [_cut(t.requester.name, w["requester"]), _cut(t.requester.sector, w["sector"])]
+            if "detail" in w:
+                cells.append(_cut(t.detail, w["detail"]))
+            table.add_row(*cells, key=str(t.id))
 
     # ---------------------------------------------------------------- events
 
