@@ -233,3 +233,26 @@ def test_newcomer_faults_stay_fixed(cli, tmp_path):
     assert cli("users", "deactivate", "wspbot").code == 6
     r = cli("tickets", "list", "--status", "all", env={"COLUMNS": "80"})
     assert r.code == 0
+
+
+def test_unit_by_display_name_and_unknown_unit_in_one_line(cli):
+    token = bot_token(cli)
+    t = create_ticket(cli, token)
+    assert cli("assign", str(t["id"]), "--unit", "Soporte Técnico", "--json").json()["unit"] == "soporte"
+    r = cli("tickets", "list", "--unit", "Soporte Técnico", "--json")
+    assert r.code == 0, r.stderr
+    assert [x["id"] for x in r.json()] == [t["id"]]
+    assert [x["id"] for x in cli("tickets", "list", "--unit", "SOPORTE", "--json").json()] == [t["id"]]
+    message = "Unit 'sporte' does not exist (units: helpdesk, soporte, desarrollo, seguridad)."
+    for args in (("tickets", "list"), ("tasks", "list"), ("activity",)):
+        r = cli(*args, "--unit", "sporte", "--json")
+        assert r.code == 5 and r.stdout == "", (args, r.code, r.stderr)
+        assert talk(r) == [json.dumps(
+            {"error": {"code": "not_found", "message": message}}, ensure_ascii=False)], args
+    human = cli("tickets", "list", "--unit", "sporte")
+    assert human.code == 5 and talk(human) == [f"Error: {message}"]
+
+
+def talk(r):
+    """stderr without the default-password warning the seed admins get on every command."""
+    return [ln for ln in r.stderr.strip().splitlines() if not ln.startswith("Warning:")]

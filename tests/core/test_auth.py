@@ -135,3 +135,33 @@ def test_add_user_validates(db, actors):
 
     with pytest.raises(Conflict):
         users.add_user(db, "NUEVO", full_name="Otro", actor=hd)
+
+
+def test_users_take_a_unit_by_code_or_display_name(db, actors):
+    hd, soporte = actors["helpdesk"], actors["soporte"]
+    assert users.get_unit(db, "Soporte Técnico").code == "soporte"
+    assert users.get_unit(db, "soporte tecnico").name == "Soporte Técnico"
+    names = {u.username for u in users.list_users(db, actor=hd, unit="SOPORTE TÉCNICO")}
+    assert names == {"soporte", "sofia", "diego"}
+    assert {u.username for u in users.list_users(db, actor=hd, unit="All")} >= names | {"ana"}
+    user, _generated = users.add_user(db, "nueva", full_name="Nueva Agente", actor=soporte,
+                                      unit="Soporte Técnico")
+    assert user.unit == "soporte"
+
+
+def test_users_unknown_unit_lists_the_valid_codes(db, actors):
+    from iticket.core.errors import NotFound, PermissionDenied
+
+    expected = "Unit 'sporte' does not exist (units: helpdesk, soporte, desarrollo, seguridad)."
+    calls = [
+        lambda: users.get_unit(db, "sporte"),
+        lambda: users.list_users(db, actor=actors["helpdesk"], unit="sporte"),
+        lambda: users.add_user(db, "nueva", full_name="Nueva", actor=actors["soporte"], unit="sporte"),
+    ]
+    for call in calls:
+        with pytest.raises(NotFound) as info:
+            call()
+        assert str(info.value) == expected
+    # an existing unit that is not the admin's own is still refused by the policy
+    with pytest.raises(PermissionDenied):
+        users.add_user(db, "nueva", full_name="Nueva", actor=actors["soporte"], unit="HelpDesk")

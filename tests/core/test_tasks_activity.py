@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from iticket.core.errors import Conflict, NotFound, ValidationError
+from iticket.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from iticket.core.models import ActivityKind
 from iticket.core.services import activity, tasks
 from tests.core.helpers import new_ticket
@@ -52,3 +52,36 @@ def test_failed_logins_are_for_admins_only(db, actors):
         auth.authenticate(db, "ana", "mal")
     assert not any(a.kind == ActivityKind.LOGIN_FAILED for a in activity.recent_activity(db, actor=actors["ana"]))
     assert any(a.kind == ActivityKind.LOGIN_FAILED for a in activity.recent_activity(db, actor=actors["helpdesk"]))
+
+
+UNKNOWN_SPORTE = "Unit 'sporte' does not exist (units: helpdesk, soporte, desarrollo, seguridad)."
+
+
+def test_tasks_board_by_unit_name_and_unknown_unit_is_not_found(db, actors):
+    tasks.add_task(db, "Cambiar tóner del 3er piso", actor=actors["sofia"], day=DAY)
+    for value in ("Soporte Técnico", "SOPORTE", "soporte tecnico"):
+        board = tasks.list_tasks(db, actor=actors["helpdesk"], day=DAY, unit=value)
+        assert [x.text for x in board] == ["Cambiar tóner del 3er piso"], value
+    assert len(tasks.list_tasks(db, actor=actors["diego"], day=DAY, unit="Soporte Técnico")) == 1
+    # used to be an empty board: a typo now says so, for admins and agents alike (unit first,
+    # then the policy)
+    for who in ("helpdesk", "diego"):
+        with pytest.raises(NotFound) as info:
+            tasks.list_tasks(db, actor=actors[who], day=DAY, unit="sporte")
+        assert str(info.value) == UNKNOWN_SPORTE
+    with pytest.raises(PermissionDenied):
+        tasks.list_tasks(db, actor=actors["diego"], day=DAY, unit="HelpDesk")
+
+
+def test_activity_by_unit_name_and_unknown_unit_is_not_found(db, actors):
+    moved = new_ticket(db, actors, assignee="sofia")
+    for value in ("Soporte Técnico", "SOPORTE", " soporte  tecnico "):
+        feed = activity.recent_activity(db, actor=actors["helpdesk"], unit=value)
+        assert {a.ticket_id for a in feed if a.ticket_id} == {moved.id}, value
+    assert activity.recent_activity(db, actor=actors["helpdesk"], unit="ALL")
+    for who in ("helpdesk", "sofia"):
+        with pytest.raises(NotFound) as info:
+            activity.recent_activity(db, actor=actors[who], unit="sporte")
+        assert str(info.value) == UNKNOWN_SPORTE
+    with pytest.raises(PermissionDenied):
+        activity.recent_activity(db, actor=actors["sofia"], unit="helpdesk")

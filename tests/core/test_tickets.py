@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlmodel import select
 
-from iticket.core.errors import Conflict, NotFound, ValidationError
+from iticket.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from iticket.core.models import ActivityKind, OutboundMessage, Status
 from iticket.core.services import tickets, users
 from tests.core.helpers import new_ticket
@@ -201,3 +201,40 @@ def test_parse_status(text, expected):
 def test_parse_status_rejects_unknown():
     with pytest.raises(ValidationError):
         tickets.parse_status("closedd")
+
+
+def test_units_are_named_by_code_or_display_name(db, actors):
+    """Listing and routing take a unit's display name, any case, with or without accents."""
+    hd = actors["helpdesk"]
+    a = new_ticket(db, actors)
+    b = new_ticket(db, actors, unit="soporte")
+    for value in ("Soporte Técnico", "soporte tecnico", "SOPORTE", " soporte "):
+        page = tickets.list_tickets(db, actor=hd, filter=tickets.TicketFilter(unit=value))
+        assert [t.id for t in page.tickets] == [b.id], value
+    assert tickets.count_by_status(db, actor=hd, unit="Soporte Técnico")[Status.PENDING] == 1
+    moved = tickets.route(db, a.id, to_unit="DESARROLLO", actor=hd)
+    assert moved.unit == "desarrollo"
+    # an agent's own unit by name is fine; another unit by name is still not theirs
+    sofia = actors["sofia"]
+    mine = tickets.list_tickets(db, actor=sofia, filter=tickets.TicketFilter(unit="soporte técnico"))
+    assert [t.id for t in mine.tickets] == [b.id]
+    with pytest.raises(PermissionDenied):
+        tickets.list_tickets(db, actor=sofia, filter=tickets.TicketFilter(unit="HelpDesk"))
+
+
+def test_unknown_unit_lists_the_valid_codes(db, actors):
+    hd = actors["helpdesk"]
+    t = new_ticket(db, actors)
+    expected = "Unit 'sporte' does not exist (units: helpdesk, soporte, desarrollo, seguridad)."
+    with pytest.raises(NotFound) as info:
+        tickets.list_tickets(db, actor=hd, filter=tickets.TicketFilter(unit="sporte"))
+    assert str(info.value) == expected
+    with pytest.raises(NotFound) as info:
+        tickets.route(db, t.id, to_unit="sporte", actor=hd)
+    assert str(info.value) == expected
+    with pytest.raises(NotFound) as info:
+        tickets.count_by_status(db, actor=hd, unit="sporte")
+    assert str(info.value) == expected
+    # the unit is checked before the policy: an agent learns the name is wrong, not "forbidden"
+    with pytest.raises(NotFound):
+        tickets.list_tickets(db, actor=actors["sofia"], filter=tickets.TicketFilter(unit="sporte"))

@@ -229,3 +229,16 @@ def test_local_days_and_hours_across_a_dst_change(db, actors):
     r = compute_stats(db, actor=actors["helpdesk"], date_from=date(2026, 3, 29),
                       date_to=date(2026, 3, 29), timezone="Europe/Madrid")
     assert r.totals.created == 3
+
+
+def test_unit_by_display_name_and_unknown_unit_lists_the_codes(db, actors, history, monkeypatch):
+    monkeypatch.setenv("ITICKET_LANG", "en")
+    admin = actors["helpdesk"]
+    by_code = compute_stats(db, actor=admin, unit="soporte", **MARCH)
+    for value in ("Soporte Técnico", "SOPORTE", "soporte tecnico"):
+        assert compute_stats(db, actor=admin, unit=value, **MARCH) == by_code, value
+    assert by_code.unit == "soporte"
+    with pytest.raises(NotFound) as info:
+        compute_stats(db, actor=admin, unit="sporte")
+    assert str(info.value) == (
+        "Unit 'sporte' does not exist (units: helpdesk, soporte, desarrollo, seguridad).")

@@ -1,12 +1,13 @@
-"""Helpers shared by the services: loading rows the policy needs, mapping rows to public
-schemas, and writing the activity log."""
+"""Helpers shared by the services: loading rows the policy needs (users, units), mapping rows
+to public schemas, and writing the activity log."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from iticket.core.db import CHANGED
 from iticket.core.errors import NotAuthenticated, NotFound
@@ -21,6 +22,7 @@ from iticket.core.models import (
     Status,
     Ticket,
     TicketPublic,
+    Unit,
     User,
     UserPublic,
 )
@@ -67,6 +69,35 @@ def get_user_by_name(session: Session, username: str) -> User:
     if user is None:
         raise NotFound(_("User '{name}' does not exist.").format(name=username))
     return user
+
+
+def _fold(text: str) -> str:
+    """``" Soporte  TÉCNICO "`` -> ``"soporte tecnico"``: case, accents and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.split())
+
+
+def unit_code(session: Session, value: str) -> str:
+    """The code of the unit ``value`` names: its code or its display name, ignoring case,
+    accents and surrounding or repeated spaces ("Soporte Técnico", "soporte tecnico" and
+    "SOPORTE" are all ``soporte``). A code wins over another unit's display name. Callers keep
+    their own special values ("all", empty) and check the policy after this.
+
+    The units table holds a handful of rows, so it is read whole."""
+    wanted = _fold(value)
+    rows = session.exec(select(Unit.code, Unit.name).order_by(col(Unit.position), col(Unit.code))).all()
+    for code, _name in rows:
+        if _fold(code) == wanted:
+            return code
+    for code, name in rows:
+        if _fold(name) == wanted:
+            return code
+    raise NotFound(
+        _("Unit '{value}' does not exist (units: {codes}).").format(
+            value=" ".join(value.split()), codes=", ".join(code for code, _name in rows)
+        )
+    )
 
 
 def usernames(session: Session, ids: Iterable[int | None]) -> dict[int, str]:

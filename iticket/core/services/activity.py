@@ -12,7 +12,7 @@ from iticket.core.errors import NotFound, ValidationError
 from iticket.core.i18n import _
 from iticket.core.models import Activity, ActivityKind, ActivityPublic, Actor, Role, Ticket
 from iticket.core.policy import require_staff, require_view_ticket, require_view_unit
-from iticket.core.services._common import activity_public
+from iticket.core.services._common import activity_public, unit_code
 
 # Security events are for admins; the dashboard shows what happened to tickets and tasks.
 _PRIVATE_KINDS = (ActivityKind.LOGIN_FAILED, ActivityKind.ACCOUNT_LOCKED)
@@ -46,10 +46,10 @@ def recent_activity(
             require_view_ticket(actor, ticket_id, ticket.unit_code)
             query = query.where(Activity.ticket_id == ticket_id)
         else:
-            code = (unit or actor.unit).strip().lower()
-            if code == "all":
+            if (unit or "").strip().lower() == "all":
                 require_view_unit(actor, "*")
             else:
+                code = unit_code(session, unit or actor.unit)
                 require_view_unit(actor, code)
                 # Newest ``limit`` ids from each index, (unit, id) and (other_unit, id), merged:
                 # ``unit = x OR other_unit = x`` makes the engine gather and sort every row of

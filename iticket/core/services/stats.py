@@ -50,11 +50,12 @@ from sqlmodel import Session, col
 
 from iticket.core.config import get_settings
 from iticket.core.db import Database
-from iticket.core.errors import NotFound, ValidationError
+from iticket.core.errors import ValidationError
 from iticket.core.i18n import _
 from iticket.core.models import Actor, Status, Unit, User
 from iticket.core.policy import require_stats
 from iticket.core.services import stats_rollup
+from iticket.core.services._common import unit_code
 from iticket.core.services.stats_log import CLOSED, LogQueries
 from iticket.core.services.stats_schemas import (
     DayStats,
@@ -178,12 +179,10 @@ def compute_stats(
 
 
 def check_unit(session: Session, unit: str | None) -> str | None:
-    code = (unit or "").strip().lower()
-    if code in ("", "all"):
+    """The unit's code (by code or display name); ``None`` for every unit ("all" or empty)."""
+    if (unit or "").strip().lower() in ("", "all"):
         return None
-    if session.get(Unit, code) is None:
-        raise NotFound(_("Unit '{code}' does not exist.").format(code=unit))
-    return code
+    return unit_code(session, unit or "")
 
 
 def _users(session: Session, ids: set[int | None]) -> dict[int, tuple[str, str]]:

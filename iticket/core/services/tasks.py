@@ -17,7 +17,7 @@ from iticket.core.policy import (
     require_view_unit,
 )
 from iticket.core.rules import clean_text
-from iticket.core.services._common import live_actor, log, usernames
+from iticket.core.services._common import live_actor, log, unit_code, usernames
 from iticket.core.timeutil import utcnow
 
 MAX_TASK = 500
@@ -25,9 +25,9 @@ MAX_TASK = 500
 
 def list_tasks(db: Database, *, actor: Actor, day: date, unit: str | None = None) -> list[TaskPublic]:
     require_staff(actor)
-    code = (unit or actor.unit).strip().lower()
-    require_view_unit(actor, code)
     with db.read() as session:
+        code = unit_code(session, unit or actor.unit)
+        require_view_unit(actor, code)
         rows = list(
             session.exec(
                 select(Task).where(Task.unit_code == code, Task.day == day).order_by(col(Task.id))

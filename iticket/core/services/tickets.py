@@ -33,7 +33,6 @@ from iticket.core.models import (
     Ticket,
     TicketDetail,
     TicketPublic,
-    Unit,
     User,
 )
 from iticket.core.policy import (
@@ -66,6 +65,7 @@ from iticket.core.services._common import (
     log,
     ticket_public,
     tickets_public,
+    unit_code,
     usernames,
 )
 from iticket.core.timeutil import utcnow
@@ -247,14 +247,12 @@ def list_tickets(
         raise ValidationError(_("The limit must be between 1 and {max}.").format(max=MAX_PAGE))
     with db.read() as session:
         conds: list[Any] = []
-        unit = filter.unit.strip().lower() if filter.unit else None
-        if unit in (None, "", "all"):
-            unit = None
+        unit: str | None = None
+        if (filter.unit or "").strip().lower() in ("", "all"):
             if actor.role != Role.ADMIN:
                 unit = actor.unit
         else:
-            if session.get(Unit, unit) is None:
-                raise NotFound(_("Unit '{code}' does not exist.").format(code=unit))
+            unit = unit_code(session, filter.unit or "")
             require_view_unit(actor, unit)
         if unit is not None:
             conds.append(Ticket.unit_code == unit)
@@ -319,19 +317,21 @@ def _search_clause(text: str):  # type: ignore[no-untyped-def]
 
 
 def count_by_status(db: Database, *, actor: Actor, unit: str | None) -> dict[Status, int]:
-    """Ticket counts per status for a unit (``None``/``"all"``: every unit, admins only).
+    """Ticket counts per status for a unit, by code or display name (``None``/``"all"``: every
+    unit, admins only; agents get their own).
     One scalar ``count(*)`` per status over the (unit, status, created) index, in one round
     trip: a plain range count, about twice as fast as ``GROUP BY status`` over the same index
     entries (a unit has hundreds of thousands of closed tickets at a million)."""
     require_staff(actor)
     with db.read() as session:
         conds: list[Any] = []
-        if unit in (None, "all"):
+        if (unit or "").strip().lower() in ("", "all"):
             if actor.role != Role.ADMIN:
                 conds.append(Ticket.unit_code == actor.unit)
         else:
-            require_view_unit(actor, unit)
-            conds.append(Ticket.unit_code == unit)
+            code = unit_code(session, unit or "")
+            require_view_unit(actor, code)
+            conds.append(Ticket.unit_code == code)
         statuses = list(Status)
         counts = session.exec(select(*(
             select(func.count()).select_from(Ticket).where(*conds, Ticket.status == s)
@@ -493,12 +493,10 @@ def route(
     db: Database, ticket_id: int, *, to_unit: str, actor: Actor, expected_version: int | None = None
 ) -> TicketPublic:
     """Move a ticket to a unit, unassigned and pending, for that unit to pick up."""
-    code = to_unit.strip().lower()
     with db.write() as session:
         actor = live_actor(session, actor)
         ticket = _begin_change(session, ticket_id, expected_version)
-        if session.get(Unit, code) is None:
-            raise NotFound(_("Unit '{code}' does not exist.").format(code=to_unit))
+        code = unit_code(session, to_unit)
         require_route(actor, ticket_id, ticket.unit_code, code)
         new_status = check_route(ticket_id, Status(ticket.status))
         if ticket.unit_code == code and ticket.assignee_id is None:

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from iticket.core.db import Database
-from iticket.core.errors import Conflict, NotFound, ValidationError
+from iticket.core.errors import Conflict, ValidationError
 from iticket.core.i18n import _
 from iticket.core.models import (
     ActivityKind,
@@ -29,7 +29,13 @@ from iticket.core.models import (
 )
 from iticket.core.passwords import check_new_password, hash_password
 from iticket.core.policy import require_list_users, require_manage_user, require_staff
-from iticket.core.services._common import get_user_by_name, live_actor, log, user_public
+from iticket.core.services._common import (
+    get_user_by_name,
+    live_actor,
+    log,
+    unit_code,
+    user_public,
+)
 from iticket.core.services.auth import set_password
 from iticket.core.timeutil import utcnow
 
@@ -44,9 +50,8 @@ def list_units(db: Database) -> list[UnitPublic]:
 
 def get_unit(db: Database, code: str) -> UnitPublic:
     with db.read() as session:
-        unit = session.get(Unit, code.strip().lower())
-        if unit is None:
-            raise NotFound(_("Unit '{code}' does not exist.").format(code=code))
+        unit = session.get(Unit, unit_code(session, code))
+        assert unit is not None
         return UnitPublic(code=unit.code, name=unit.name)
 
 
@@ -57,10 +62,8 @@ def list_users(
     require_staff(actor)
     with db.read() as session:
         query = select(User).where(User.role != Role.BOT)
-        if unit != "all":
-            code = (unit or actor.unit).strip().lower()
-            if session.get(Unit, code) is None:
-                raise NotFound(_("Unit '{code}' does not exist.").format(code=code))
+        if (unit or "").strip().lower() != "all":
+            code = unit_code(session, unit or actor.unit)
             require_list_users(actor, code)
             query = query.where(User.unit_code == code)
         else:
@@ -111,9 +114,7 @@ def add_user(
     check_new_password(name, password)
     with db.write() as session:
         actor = live_actor(session, actor)
-        code = (unit or actor.unit).strip().lower()
-        if session.get(Unit, code) is None:
-            raise NotFound(_("Unit '{code}' does not exist.").format(code=code))
+        code = unit_code(session, unit or actor.unit)
         require_manage_user(actor, code)
         exists = session.exec(select(func.count()).select_from(User).where(User.username == name)).one()
         if exists:
