@@ -73,7 +73,7 @@ def copy(
     source: str = typer.Option(..., "--from", help=_("Database URL to read from."), show_default=False),
     target: str = typer.Option(..., "--to", help=_("Database URL to write to (must be empty)."),
                                show_default=False),
-    force: bool = typer.Option(False, "--force", help=_("Replace the contents of a non-empty target.")),
+    force: bool = typer.Option(False, "--force", help=_("Replace iTicket's tables in a non-empty target (other tables are left untouched).")),
     batch_size: int = typer.Option(dbcopy.DEFAULT_BATCH, "--batch-size", min=1,
                                    help=_("Rows per batch (memory stays constant).")),
     as_json: bool = json_option(),

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
-from iticket.core.errors import DatabaseUnavailable
+from iticket.core.errors import DatabaseUnavailable, ValidationError
 from iticket.core.i18n import _
 
 _WRITE = "iticket_write"
@@ -30,8 +30,27 @@ CHANGES_CHANNEL = "iticket_changes"  # PostgreSQL LISTEN/NOTIFY channel
 BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+# The engines and drivers iTicket is built and tested for (plain ``postgresql://`` is psycopg 3
+# with SQLAlchemy 2.1, the driver iTicket ships with).
+SUPPORTED_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+
+
+def database_url(url: str) -> URL:
+    """Parse ``url`` and refuse an engine iTicket does not support, in one clear line (instead
+    of a missing driver's "No module named 'MySQLdb'"). A string that is not a URL at all still
+    raises SQLAlchemy's ``ArgumentError``, which each front end words as a bad URL."""
     u = make_url(url)
+    if u.drivername not in SUPPORTED_DRIVERS:
+        raise ValidationError(
+            _("Unsupported database '{name}': use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/NAME.").format(
+                name=u.drivername
+            )
+        )
+    return u
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    u = database_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             folder = Path(u.database).expanduser().parent

@@ -7,12 +7,23 @@ batches, so memory stays constant whatever the size. The contract:
 
 - the target is migrated to the current schema first (an empty database is fine); the source
   must already be at the current revision (we never migrate the database we read from);
-- a target holding any row is refused unless ``force=True``, which empties it first;
+- a target that is not empty is refused unless ``force=True``. Not empty means: any row in
+  iTicket's tables, or any table that is not iTicket's (another application's, in any schema),
+  with rows or without. iTicket's tables are the schema's tables plus ``alembic_version``;
+- ``force=True`` empties and refills iTicket's tables only: other tables are left untouched
+  (never dropped, emptied or altered). It still refuses, changing nothing, when another table
+  refers to rows it would have to delete, or when ``alembic_version`` holds another
+  application's revision (iTicket would have to take over that application's migrations);
 - the copy is one target transaction: on any error nothing is left half-written;
 - the source is read in one snapshot (a SQLite read transaction, PostgreSQL REPEATABLE READ),
   so a bot writing meanwhile cannot make the copy inconsistent;
 - PostgreSQL sequences are moved past the copied ids, so new rows keep getting fresh ids;
 - row counts are compared table by table before committing.
+
+Exit codes in the CLI: a URL that is not one (or names an engine iTicket does not support) is a
+usage error (2); a database that cannot be opened or reached (a missing SQLite file, a file that
+is not a database, a refused connection) is ``DatabaseUnavailable`` (1); a target that is not
+empty is a conflict (6).
 """
 
 from __future__ import annotations
@@ -22,11 +33,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Table, func, select, text, tuple_
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlmodel import SQLModel
 
 from iticket.core.db import Database, current_revision, head_revision, upgrade
-from iticket.core.errors import Conflict, ValidationError
+from iticket.core.errors import Conflict, DatabaseUnavailable, ValidationError
 from iticket.core.i18n import _
 from iticket.core.models import StatDaily, StatDuration, StatHourly, StatRollup, StatSector
 
@@ -74,10 +85,14 @@ def _open(url: str) -> Database:
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ValidationError(_("Not a database URL: {url}").format(url=safe_url(url))) from exc
     except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise ValidationError(
-            _("Cannot open {url}: {reason}").format(url=safe_url(url), reason=reason)
+        raise DatabaseUnavailable(
+            _("Cannot open {url}: {reason}").format(url=safe_url(url), reason=_reason(exc))
         ) from exc
+
+
+def _reason(exc: DBAPIError) -> str:
+    lines = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    return lines[0] if lines else exc.__class__.__name__
 
 
 def _require_existing_sqlite_file(url: str) -> None:
@@ -93,7 +108,7 @@ def _require_existing_sqlite_file(url: str) -> None:
     if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:") and not (
         Path(u.database or "").expanduser().is_file()
     ):
-        raise ValidationError(_("No such database file: {path}").format(path=u.database))
+        raise DatabaseUnavailable(_("No such database file: {path}").format(path=u.database))
 
 
 def _has_rows(database: Database) -> bool:
@@ -105,6 +120,68 @@ def _has_rows(database: Database) -> bool:
         return any(
             conn.execute(select(t).limit(1)).first() is not None
             for t in tables() if t.name in existing and t.name not in _DERIVED
+        )
+
+
+# Besides the schema's tables, iTicket owns Alembic's bookkeeping table.
+_VERSION_TABLE = "alembic_version"
+_SHOWN = 5  # foreign tables named in the refusal; the rest are counted
+
+
+def _foreign_tables(database: Database) -> list[str]:
+    """Tables that are not iTicket's, sorted (``schema.table`` outside the default schema).
+    PostgreSQL: every schema but the system ones; SQLite: the main database."""
+    from sqlalchemy import inspect
+
+    ours = {t.name for t in tables()} | {_VERSION_TABLE}
+    with database.engine.connect() as conn:
+        insp = inspect(conn)
+        default = insp.default_schema_name
+        schemas: list[str | None] = [None]
+        if conn.dialect.name == "postgresql":
+            schemas += [s for s in insp.get_schema_names()
+                        if s != default and s != "information_schema" and not s.startswith("pg_")]
+        found = [name for name in insp.get_table_names() if name not in ours]
+        for schema in schemas[1:]:
+            found += [f"{schema}.{name}" for name in insp.get_table_names(schema=schema)]
+    return sorted(found)
+
+
+def _foreign_revision(database: Database) -> str | None:
+    """The revision in the target's ``alembic_version`` if it is not one of iTicket's."""
+    from alembic.script import ScriptDirectory
+
+    from iticket.core.db import alembic_config
+
+    revision = current_revision(database)
+    if revision is None:
+        return None
+    known = {r.revision for r in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
+    return None if revision in known else revision
+
+
+def _check_target(target: Database, *, force: bool) -> None:
+    """Refuse a target that is not empty (unless forced) or that belongs to another
+    application's migrations, before anything is written to it."""
+    if not force:
+        foreign = _foreign_tables(target)
+        if foreign:
+            names = ", ".join(foreign[:_SHOWN])
+            if len(foreign) > _SHOWN:
+                names += " " + _("and {n} more").format(n=len(foreign) - _SHOWN)
+            raise Conflict(
+                _("The target database holds other tables ({tables}): use --force to copy into it anyway (iTicket's tables are replaced, the others are left untouched).").format(
+                    tables=names
+                )
+            )
+        if _has_rows(target):
+            raise Conflict(_("The target database is not empty: use --force to replace its contents."))
+    revision = _foreign_revision(target)
+    if revision is not None:
+        raise Conflict(
+            _("The target database's alembic_version holds another application's revision '{rev}': copy into a database of its own.").format(
+                rev=revision
+            )
         )
 
 
@@ -136,8 +213,7 @@ def copy_database(
             raise ValidationError(
                 _("The source database is not at the current schema: run 'iticket db upgrade' on it first.")
             )
-        if not force and _has_rows(target):  # checked before migrating: refusing changes nothing
-            raise Conflict(_("The target database is not empty: use --force to replace its contents."))
+        _check_target(target, force=force)  # before migrating: refusing changes nothing
         upgrade(target)  # idempotent: creates the schema in an empty database
         return _copy(source, target, force=force, batch_size=batch_size, progress=progress)
     finally:
@@ -174,11 +250,8 @@ def _copy(source: Database, target: Database, *, force: bool, batch_size: int,
                 raise Conflict(
                     _("The target database is not empty: use --force to replace its contents.")
                 )
-            for table in reversed(tables()):
-                dst.execute(table.delete())
-        for table in reversed(tables()):
-            if table.name in _DERIVED:
-                dst.execute(table.delete())
+            _empty(dst, tables())
+        _empty(dst, [t for t in tables() if t.name in _DERIVED])
         for table in tables():
             rows[table.name] = _copy_table(src, dst, table, batch_size, progress)
         if dst.dialect.name == "postgresql":
@@ -187,6 +260,20 @@ def _copy(source: Database, target: Database, *, force: bool, batch_size: int,
         if expected != got:  # a bug, never a user mistake: roll everything back
             raise RuntimeError(f"row counts differ after copy: {expected} != {got}")
     return CopyReport(safe_url(source.url), safe_url(target.url), rows)
+
+
+def _empty(conn: Connection, which: list[Table]) -> None:
+    """Delete every row of ``which``, children first. Another application's table that refers
+    to one of those rows stops it: a conflict, and the whole copy is rolled back."""
+    for table in reversed(which):
+        try:
+            conn.execute(table.delete())
+        except IntegrityError as exc:
+            raise Conflict(
+                _("Cannot replace the target's table {table}: another table refers to its rows ({reason}).").format(
+                    table=table.name, reason=_reason(exc)
+                )
+            ) from exc
 
 
 def _copy_table(src: Connection, dst: Connection, table: Table, batch_size: int,

@@ -216,6 +216,13 @@ def test_bad_database_urls_are_one_line_errors(cli, tmp_path):
     (tmp_path / "file").write_text("x")
     r = cli("--db", f"sqlite:///{tmp_path / 'file' / 'x.db'}", "init", "--json")
     assert r.code == 1 and r.error()["code"] == "database" and "Traceback" not in r.stderr
+    unsupported = ("Unsupported database 'mysql': use sqlite:///PATH or "
+                   "postgresql+psycopg://USER:PASSWORD@HOST/NAME.")
+    r = cli("--db", "mysql://root:secret@localhost/iticket", "init", "--json")
+    assert r.code == 2 and r.stdout == "" and r.stderr.strip().splitlines() == [json.dumps(
+        {"error": {"code": "invalid", "message": unsupported}}, ensure_ascii=False)]
+    r = cli("db", "upgrade", env={"ITICKET_DATABASE_URL": "mysql://root@localhost/iticket"})
+    assert r.code == 2 and r.stderr.strip().splitlines() == [f"Error: {unsupported}"]
 
 
 def test_newcomer_faults_stay_fixed(cli, tmp_path):
