@@ -17,6 +17,7 @@ from iticket.cli import activity as activity_cmd
 from iticket.cli import auth as auth_cmd
 from iticket.cli import dbcmd, tasks, tickets, users
 from iticket.cli.context import AppContext
+from iticket.cli.output import Exit, pipe_closed
 from iticket.core.i18n import _
 
 app = typer.Typer(
@@ -82,9 +83,19 @@ def run_cli() -> None:
         # reach us so they follow the same one-line (or JSON) rule as every other error.
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
-    except typer.Abort:
+    except typer.Abort as exc:
+        # A declined prompt, or Ctrl-C (which Click turns into Abort): every change is one
+        # transaction, so nothing was half-written; say so briefly.
         sys.stderr.write(_("Cancelled.") + "\n")
-        sys.exit(1)
+        sys.exit(int(Exit.INTERRUPTED) if isinstance(exc.__cause__, KeyboardInterrupt) else 1)
+    except KeyboardInterrupt:  # Ctrl-C outside Click's own guard (while starting, say)
+        sys.stderr.write("\n" + _("Cancelled.") + "\n")
+        sys.exit(int(Exit.INTERRUPTED))
+    except BrokenPipeError:
+        try:
+            pipe_closed()
+        except typer.Exit as exc:
+            sys.exit(exc.exit_code)
     except typer.TyperException as exc:
         # Usage mistakes: one line (JSON with --json), the command's help hint, exit 2.
         import json

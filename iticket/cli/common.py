@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from enum import StrEnum
+from typing import TypeVar
 
 import typer
 
@@ -14,6 +16,7 @@ from iticket.core.i18n import _
 from iticket.core.models import Actor, Role
 
 JSON_HELP = "Print one JSON document on stdout."
+E = TypeVar("E", bound=StrEnum)
 MAX_ID = 2**63 - 1  # the largest id either database can store
 
 
@@ -69,3 +72,25 @@ def read_password(prompt: str, *, from_stdin: bool, confirm: bool = False) -> st
     if not sys.stdin.isatty():
         raise ValidationError(_("No terminal to ask for the password; use --password-stdin."))
     return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)  # type: ignore[no-any-return]
+
+
+def choice(enum: type[E], value: str, option: str) -> E:
+    """One of ``enum``'s values, in any case; anything else is a usage error naming them."""
+    try:
+        return enum(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise ValidationError(
+            _("Invalid value for {opt}: '{value}' (use {allowed}).").format(opt=option, value=value, allowed=allowed)
+        ) from None
+
+
+def format_choice(enum: type[E], value: str | None, *, as_json: bool, default: E) -> E:
+    """``--format``, with ``--json`` as its shorthand: every command takes ``--json``, and the
+    commands that also write tables or CSV must not let the two disagree silently."""
+    if value is None:
+        return enum("json") if as_json else default
+    kind = choice(enum, value, "--format")
+    if as_json and kind.value != "json":
+        raise ValidationError(_("--json cannot be combined with --format {fmt}.").format(fmt=kind.value))
+    return kind

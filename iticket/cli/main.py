@@ -57,11 +57,14 @@ def _open_tui_directly(url: str | None) -> bool:
 
 def run() -> None:
     """Entry point (``[project.scripts]``)."""
-    wants_tui, url = tui_database_arg(sys.argv[1:])
-    if wants_tui and _open_tui_directly(url):
-        sys.exit(0)
-    from iticket.cli.commands import run_cli
-
+    try:
+        wants_tui, url = tui_database_arg(sys.argv[1:])
+        if wants_tui and _open_tui_directly(url):
+            sys.exit(0)
+        from iticket.cli.commands import run_cli
+    except KeyboardInterrupt:  # Ctrl-C while the program is still loading: no traceback
+        sys.stderr.write("\n")
+        sys.exit(130)
     run_cli()
 
 

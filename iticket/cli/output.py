@@ -6,13 +6,15 @@ error is ``{"error": {"code", "message"}}`` on stderr.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import IntEnum
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import typer
 from pydantic import BaseModel
@@ -21,8 +23,19 @@ from rich.console import Console
 from iticket.core import errors
 from iticket.core.i18n import _
 
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Rich's own handling exits 1; a closed pipe is the same quiet 141 everywhere."""
+        pipe_closed()
+
+
+out = _Console(soft_wrap=True, highlight=False)
+if not out.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+    # A file or a pipe has no width; Rich would assume 80 and cut table cells ("Reso…") that a
+    # script or grep then never sees. Tables keep their natural width (nothing here expands).
+    out.width = 1000
+err = _Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 class Exit(IntEnum):
@@ -33,6 +46,8 @@ class Exit(IntEnum):
     PERMISSION_DENIED = 4
     NOT_FOUND = 5
     CONFLICT = 6
+    INTERRUPTED = 130  # Ctrl-C, as the shell reports a SIGINT death
+    PIPE_CLOSED = 141  # the reader went away (``| head``), as the shell reports a SIGPIPE death
 
 
 _CODES: list[tuple[type[errors.ITicketError], Exit]] = [
@@ -84,6 +99,32 @@ def fail(code: Exit, message: str, *, as_json: bool, error_code: str | None = No
     raise typer.Exit(int(code))
 
 
+def pipe_closed() -> NoReturn:
+    """Whoever read stdout went away (``iticket stats --by day | head``): stop quietly, as Unix
+    tools do. stdout is pointed at /dev/null first so the interpreter's last flush cannot
+    complain a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    raise typer.Exit(int(Exit.PIPE_CLOSED))
+
+
+@contextmanager
+def stdout_text(encoding: str) -> Iterator[IO[str]]:
+    """stdout as text in ``encoding`` without newline translation (CSV writes its own CRLF),
+    for data that is not Rich output; a reader that went away ends the command quietly."""
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
+    try:
+        yield stream
+        stream.flush()
+    except BrokenPipeError:
+        pipe_closed()  # stdout is /dev/null from here: the detach below flushes harmlessly
+    finally:
+        stream.detach()
+
+
 @contextmanager
 def handled(as_json: bool) -> Iterator[None]:
     """Turn expected errors into one line and an exit code; never a traceback for user mistakes."""
@@ -93,6 +134,8 @@ def handled(as_json: bool) -> Iterator[None]:
         yield
     except errors.ITicketError as exc:
         fail(exit_code_for(exc), exc.message, as_json=as_json, error_code=exc.code)
+    except BrokenPipeError:
+        pipe_closed()
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError) as exc:
         fail(Exit.USAGE, _("Invalid database URL: {error}").format(error=_first_line(exc)),
              as_json=as_json, error_code="invalid")

@@ -9,7 +9,7 @@ renders them.
 
 from __future__ import annotations
 
-import io
+import math
 import sys
 from enum import StrEnum
 from typing import Any
@@ -17,8 +17,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from iticket.cli.common import actor_of, ctx_of, parse_date
-from iticket.cli.output import handled, out, print_json
+from iticket.cli.common import actor_of, choice, ctx_of, format_choice, json_option, parse_date
+from iticket.cli.output import handled, out, print_json, stdout_text
 from iticket.core.errors import ValidationError
 from iticket.core.i18n import _
 from iticket.core.services.stats import StatsReport, compute_stats, stats_json
@@ -48,15 +48,18 @@ def stats(
     date_to: str | None = typer.Option(None, "--to", help=_("Last day (YYYY-MM-DD, local), inclusive.")),
     unit: str | None = typer.Option(None, "--unit", help=_("Only this unit.")),
     by: str | None = typer.Option(None, "--by", help="unit | user | day | sector | hour"),
-    fmt: str = typer.Option("table", "--format", help="table | json | csv"),
+    fmt: str | None = typer.Option(None, "--format", help="table | json | csv  [default: table]"),
     plot: bool = typer.Option(False, "--plot", help=_("Bar charts in the terminal.")),
     timezone: str | None = typer.Option(None, "--timezone", envvar="ITICKET_TIMEZONE",
                                         help=_("IANA time zone of the dates (default: the system's).")),
+    as_json: bool = json_option(),
 ) -> None:
-    as_json = fmt == Format.JSON
-    with handled(as_json):
-        kind = _choice(Format, fmt, "--format")
-        group = _choice(By, by, "--by") if by else None
+    with handled(as_json or (fmt or "").strip().lower() == Format.JSON):
+        kind = format_choice(Format, fmt, as_json=as_json, default=Format.TABLE)
+        group = choice(By, by, "--by") if by else None
+        if plot and kind != Format.TABLE:
+            raise ValidationError(_("--plot draws charts and cannot be combined with --format {fmt}.")
+                                  .format(fmt=kind.value))
         report = compute_stats(
             ctx_of(ctx).db, actor=actor_of(ctx),
             date_from=parse_date(date_from, what="--from"), date_to=parse_date(date_to, what="--to"),
@@ -72,39 +75,40 @@ def stats(
             _tables(report, group)
 
 
-def _choice(enum: type[StrEnum], value: str, option: str) -> Any:
-    try:
-        return enum(value.strip().lower())
-    except ValueError:
-        allowed = ", ".join(e.value for e in enum)
-        raise ValidationError(
-            _("Invalid value for {opt}: '{value}' (use {allowed}).").format(opt=option, value=value, allowed=allowed)
-        ) from None
+def _minutes(value: float | None) -> int | None:
+    """Whole minutes, rounded down, as ``iticket export`` writes them (a median of an even
+    count can fall on a half minute)."""
+    return None if value is None else math.floor(value)
 
 
-def _minutes(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}"
-
-
-def _rows(report: StatsReport, by: By) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of one dimension (shared by the tables and the CSV)."""
+def _rows(report: StatsReport, by: By) -> tuple[list[str], list[str], list[list[Any]]]:
+    """Keys (the JSON names, the CSV header in every language), headings (translated, for the
+    tables and charts) and rows of one dimension."""
     if by == By.UNIT:
+        keys = ["unit", "resolved", "rejected", "created", "pending", "in_progress",
+                "median_first_assignment_minutes", "p90_first_assignment_minutes",
+                "median_resolution_minutes", "p90_resolution_minutes"]
         head = [_("Unit"), _("Resolved"), _("Rejected"), _("Created"), _("Pending"), _("In progress"),
                 _("Assign p50 (min)"), _("Assign p90 (min)"),
                 _("Resolve p50 (min)"), _("Resolve p90 (min)")]
-        return head, [[u.unit, u.resolved, u.rejected, u.created, u.pending, u.in_progress,
-                       u.median_first_assignment_minutes, u.p90_first_assignment_minutes,
-                       u.median_resolution_minutes, u.p90_resolution_minutes] for u in report.by_unit]
+        return keys, head, [[u.unit, u.resolved, u.rejected, u.created, u.pending, u.in_progress,
+                             _minutes(u.median_first_assignment_minutes), _minutes(u.p90_first_assignment_minutes),
+                             _minutes(u.median_resolution_minutes), _minutes(u.p90_resolution_minutes)]
+                            for u in report.by_unit]
     if by == By.USER:
-        return ([_("User"), _("Name"), _("Unit"), _("Resolved"), _("Rejected")],
+        return (["user", "full_name", "unit", "resolved", "rejected"],
+                [_("User"), _("Name"), _("Unit"), _("Resolved"), _("Rejected")],
                 [[u.user, u.full_name, u.unit, u.resolved, u.rejected] for u in report.by_user])
     if by == By.DAY:
-        return ([_("Date"), _("Created"), _("Resolved"), _("Rejected")],
+        return (["date", "created", "resolved", "rejected"],
+                [_("Date"), _("Created"), _("Resolved"), _("Rejected")],
                 [[d.day.isoformat(), d.created, d.resolved, d.rejected] for d in report.by_day])
     if by == By.SECTOR:
-        return ([_("Sector"), _("Created"), _("Resolved"), _("Rejected")],
+        return (["sector", "created", "resolved", "rejected"],
+                [_("Sector"), _("Created"), _("Resolved"), _("Rejected")],
                 [[s.sector, s.created, s.resolved, s.rejected] for s in report.by_sector])
-    return ([_("Hour"), _("Created")], [[f"{h.hour:02d}:00", h.created] for h in report.by_hour])
+    return (["hour", "created"], [_("Hour"), _("Created")],
+            [[f"{h.hour:02d}:00", h.created] for h in report.by_hour])
 
 
 def _title(report: StatsReport) -> str:
@@ -117,13 +121,11 @@ def _title(report: StatsReport) -> str:
 def _tables(report: StatsReport, by: By | None) -> None:
     out.print(_title(report), markup=False)
     for dim in [by] if by else [By.UNIT, By.USER]:
-        head, rows = _rows(report, dim)
+        _keys, head, rows = _rows(report, dim)
         table = Table(show_edge=False, pad_edge=False)
         for i, h in enumerate(head):
             table.add_column(h, justify="left" if i == 0 or (dim == By.USER and i < 3) else "right")
         for row in rows:
-            if dim == By.UNIT:
-                row = row[:6] + [_minutes(v) for v in row[6:]]
             table.add_row(*("—" if v is None else str(v) for v in row))
         out.print()
         out.print(table)
@@ -137,20 +139,18 @@ def _tables(report: StatsReport, by: By | None) -> None:
 def _csv(report: StatsReport, by: By) -> None:
     import csv
 
-    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8-sig", newline="")
-    writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
-    head, rows = _rows(report, by)
-    writer.writerow(head)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    stream.flush()
-    stream.detach()
+    keys, _head, rows = _rows(report, by)
+    with stdout_text("utf-8-sig") as stream:
+        writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+        writer.writerow(keys)
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
 
 
 def _plot(report: StatsReport, by: By) -> None:
     import plotext as plt
 
-    head, rows = _rows(report, by)
+    _keys, head, rows = _rows(report, by)
     plt.clear_figure()
     if not sys.stdout.isatty():
         plt.theme("clear")  # no colour codes in a file or a pipe

@@ -133,7 +133,7 @@ def require_list_users(actor: Actor, unit: str) -> None:
 
 def require_stats(actor: Actor) -> None:
     if not can_view_stats(actor):
-        raise _deny(_("Statistics are for admins only."))
+        raise _deny(_("Statistics and exports are for admins only."))
 
 
 def require_view_unit(actor: Actor, unit: str) -> None:

@@ -108,3 +108,74 @@ def test_service_streams_lazily_but_checks_eagerly(db, actors, history):
     first = next(rows)
     assert (first.number, first.status.value, first.waiting_minutes) == (history["T6"], "resolved", 10)
     assert [r.number for r in rows] == [history["T5"]]
+
+
+def test_json_flag_is_the_json_format(admin_cli):
+    a, b = admin_cli("export", "tickets", "--json"), admin_cli("export", "tickets", "--format", "json")
+    assert a.code == 0 and a.stdout == b.stdout and len(json.loads(a.stdout)) == 9
+    bad = admin_cli("export", "tickets", "--json", "--format", "csv")
+    assert bad.code == 2 and bad.error()["code"] == "invalid" and bad.stdout == ""
+
+
+def test_devices_and_fifos_are_written_in_place(admin_cli, tmp_path):
+    """Renaming a finished file over the target would replace /dev/null or a FIFO by a file."""
+    import os
+    import stat
+    import threading
+
+    r = admin_cli("export", "tickets", "-o", "/dev/null")
+    assert r.code == 0, r.stderr
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    r = admin_cli("export", "tickets", "--format", "json", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert r.code == 0, r.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and len(json.loads(got[0])) == 9
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_symlink_is_followed_and_kept(admin_cli, tmp_path):
+    real = tmp_path / "reports" / "tickets.csv"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    r = admin_cli("export", "tickets", "-o", str(link))
+    assert r.code == 0, r.stderr
+    assert link.is_symlink() and len(_csv_rows(real.read_bytes())) == 9
+    dangling = tmp_path / "next.csv"
+    dangling.symlink_to(tmp_path / "reports" / "new.csv")
+    assert admin_cli("export", "tickets", "-o", str(dangling)).code == 0
+    assert dangling.is_symlink() and len(_csv_rows((tmp_path / "reports" / "new.csv").read_bytes())) == 9
+
+
+def test_file_permissions_are_kept_or_follow_the_umask(admin_cli, tmp_path):
+    import os
+
+    shared = tmp_path / "shared.csv"
+    shared.write_text("old")
+    shared.chmod(0o664)
+    assert admin_cli("export", "tickets", "-o", str(shared)).code == 0
+    assert shared.stat().st_mode & 0o777 == 0o664
+    new = tmp_path / "new.csv"
+    r = admin_cli("export", "tickets", "-o", str(new))
+    assert r.code == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_output_under_a_file_is_one_clear_error(admin_cli, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    r = admin_cli("export", "tickets", "-o", str(tmp_path / "afile" / "x.csv"))
+    assert r.code == 2 and _one_error_line(r.stderr)
+
+
+def test_agents_are_told_what_is_for_admins(db, actors, cli):
+    r = cli("export", "tickets", token=token_for(db, actors["diego"]))
+    assert r.code == 4 and "exports" in r.stderr

@@ -52,8 +52,68 @@ def test_csv_opens_in_spreadsheets(admin_cli):
     assert r.code == 0, r.stderr
     assert r.stdout.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(r.stdout.lstrip("\ufeff")), delimiter=";"))
-    assert rows[0] == ["Sector", "Created", "Resolved", "Rejected"]
+    assert rows[0] == ["sector", "created", "resolved", "rejected"]  # the JSON keys, in any language
     assert ["Radiología", "1", "1", "0"] in rows and ["Admisión", "0", "0", "1"] in rows
+
+
+def test_csv_headers_are_keys_and_minutes_whole_in_every_language(admin_cli):
+    for lang in ("en", "es"):
+        r = admin_cli("stats", *MARCH, "--format", "csv", env={"ITICKET_LANG": lang})
+        assert r.code == 0, r.stderr
+        rows = list(csv.DictReader(io.StringIO(r.stdout.lstrip("\ufeff")), delimiter=";"))
+        assert list(rows[0]) == [
+            "unit", "resolved", "rejected", "created", "pending", "in_progress",
+            "median_first_assignment_minutes", "p90_first_assignment_minutes",
+            "median_resolution_minutes", "p90_resolution_minutes"]
+        soporte = next(row for row in rows if row["unit"] == "soporte")
+        assert (soporte["median_first_assignment_minutes"], soporte["median_resolution_minutes"]) == ("25", "120")
+        assert all("." not in v and "," not in v for row in rows for v in row.values())
+        r = admin_cli("stats", *MARCH, "--by", "user", "--format", "csv", env={"ITICKET_LANG": lang})
+        assert r.stdout.lstrip("\ufeff").splitlines()[0] == "user;full_name;unit;resolved;rejected"
+
+
+def test_json_flag_is_the_json_format(admin_cli):
+    a, b = admin_cli("stats", *MARCH, "--json"), admin_cli("stats", *MARCH, "--format", "json")
+    assert a.code == 0 and a.stdout == b.stdout
+    bad = admin_cli("stats", *MARCH, "--json", "--format", "csv")
+    assert bad.code == 2 and bad.error()["code"] == "invalid" and bad.stdout == ""
+    err = admin_cli("stats", "--unit", "farmacia", "--json")
+    assert err.code == 5 and err.error()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_plot_needs_the_table_format(admin_cli, fmt):
+    r = admin_cli("stats", *MARCH, "--plot", "--format", fmt)
+    assert r.code == 2 and "--plot" in r.stderr and r.stdout == ""
+
+
+def test_the_end_of_the_calendar_is_accepted(admin_cli):
+    r = admin_cli("stats", "--from", "0001-01-01", "--to", "9999-12-31", "--json")
+    assert r.code == 0, r.stderr
+    assert r.json()["totals"]["created"] == 9 and len(r.json()["by_day"]) == 33
+
+
+def test_tables_sent_to_a_pipe_are_not_cut_at_80_columns(admin_cli):
+    r = admin_cli("stats", *MARCH, env={"COLUMNS": ""})
+    assert r.code == 0, r.stderr
+    header = next(line for line in r.stdout.splitlines() if "Unit" in line)
+    assert "Resolve p90 (min)" in header
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(admin_cli):
+    """``iticket stats … | head -1``: no error line, exit 141 (as killed by SIGPIPE). The read
+    end is closed before the command writes, so its first write fails whatever the pipe's size."""
+    import subprocess
+
+    for args in (("stats", *MARCH, "--by", "day"), ("stats", *MARCH, "--by", "day", "--format", "csv"),
+                 ("stats", *MARCH, "--json"), ("stats", *MARCH, "--plot"), ("export", "tickets")):
+        proc = subprocess.Popen([admin_cli.executable, *args], env=admin_cli.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 141, (args, stderr)
+        assert [ln for ln in stderr.splitlines() if not ln.startswith("Warning:")] == [], args
 
 
 @pytest.mark.parametrize("by", ["user", "hour"])

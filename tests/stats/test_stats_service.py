@@ -137,6 +137,22 @@ def test_open_ends(db, actors, history):
     assert len(everything.by_day) == 33
 
 
+@pytest.mark.parametrize("zone", [TZ, "Asia/Tokyo", "Pacific/Kiritimati"])
+def test_the_ends_of_the_calendar_are_open_ends(db, actors, history, zone):
+    """Year 1 and 9999 are accepted (a script's "everything" range) and mean the same as open
+    ends; the per-day series is not zero-filled across eight thousand years."""
+    wide = compute_stats(db, actor=actors["helpdesk"], date_from=date.min, date_to=date.max, timezone=zone)
+    everything = compute_stats(db, actor=actors["helpdesk"], timezone=zone)
+    assert wide.totals == everything.totals and wide.by_unit == everything.by_unit
+    assert wide.by_day == everything.by_day and 0 < len(wide.by_day) <= 40
+    to_the_end = compute_stats(db, actor=actors["helpdesk"], date_from=date(2026, 3, 1), date_to=date.max,
+                               timezone=zone)
+    assert to_the_end.by_day[-1].day == date(2026, 4, 1)
+    none = compute_stats(db, actor=actors["helpdesk"], date_from=date(3000, 1, 1), date_to=date.max,
+                         timezone=zone)
+    assert none.by_day == [] and none.totals.resolved == 0
+
+
 def test_empty_range(db, actors, history):
     r = compute_stats(db, actor=actors["helpdesk"], date_from=date(2025, 1, 1),
                       date_to=date(2025, 1, 31), timezone=TZ)

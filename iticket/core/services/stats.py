@@ -29,7 +29,8 @@ to the user who caused it and to the unit the ticket was in at that moment:
 - median: the middle value (mean of the two middle values for an even count); p90: the nearest
   rank, i.e. the value at position ``ceil(0.9 * n)`` of the sorted durations. Both in SQL.
 - ``by_day``: every local day from ``date_from`` to ``date_to`` (open ends: the first/last day with
-  data), zero-filled. ``by_hour``: tickets created per local hour of day, all 24 hours.
+  data), zero-filled; a range over ten years is trimmed to the days between the first and the
+  last with data. ``by_hour``: tickets created per local hour of day, all 24 hours.
 - ``by_sector``: tickets created, resolved and rejected per requester sector.
 
 Where the numbers are read: from the rollups (:mod:`stats_rollup`: counters per local day kept
@@ -96,11 +97,18 @@ def utc_range(
             _("The start date {a} is after the end date {b}.").format(a=date_from, b=date_to)
         )
 
-    def midnight(d: date) -> datetime:
-        return datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(UTC)
+    def midnight(d: date) -> datetime | None:
+        """``None`` (an open end) where the calendar runs out: nothing was logged before year 1
+        or after year 9999, so ``--to 9999-12-31`` simply means "until now"."""
+        try:
+            return datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(UTC)
+        except OverflowError:
+            return None
 
     start = midnight(date_from) if date_from else None
-    end = midnight(date_to + timedelta(days=1)) if date_to else None
+    end = None
+    if date_to and date_to < date.max:
+        end = midnight(date_to + timedelta(days=1))
     return start, end
 
 
@@ -193,6 +201,9 @@ def _users(session: Session, ids: set[int | None]) -> dict[int, tuple[str, str]]
     return {uid: (name, full) for uid, name, full in rows}
 
 
+_MAX_FILLED_DAYS = 3653  # ten years of zero-filled days
+
+
 def _by_day(date_from: date | None, date_to: date | None,
             closes_by_day: dict[tuple[str, str], int],
             created_rows: list[tuple[str, int, str, int]]) -> list[DayStats]:
@@ -206,6 +217,13 @@ def _by_day(date_from: date | None, date_to: date | None,
         return []
     first = date_from or date.fromisoformat(min(counts))
     last = date_to or max(date.fromisoformat(max(counts)), first)
+    if (last - first).days >= _MAX_FILLED_DAYS:
+        # "From year 1 to 9999" must not build 3.6 million empty rows: beyond ten years the
+        # series runs from the first to the last day that has data.
+        if not counts:
+            return []
+        first = max(first, date.fromisoformat(min(counts)))
+        last = min(last, date.fromisoformat(max(counts)))
     days: list[DayStats] = []
     d = first
     while d <= last:
