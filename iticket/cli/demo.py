@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -172,6 +173,8 @@ class DemoBuilder:
         t = created + timedelta(minutes=rng.randint(5, 240))
         if (age < timedelta(hours=6) and rng.random() < 0.7) or (age < timedelta(days=4) and rng.random() < 0.15):
             return  # still waiting in HelpDesk's queue
+        if t + timedelta(minutes=180) > now:
+            return  # the work would happen later than now: nothing in the log may lie in the future
         if unit == "helpdesk":
             self.at(t, lambda: self.change(i, "ana", lambda a, tid, v: tickets.take(self.db, tid, actor=a, expected_version=v)))
             worker = "ana"
@@ -183,7 +186,7 @@ class DemoBuilder:
         else:
             worker = "dario" if unit == "desarrollo" else "sergio"
             self.at(t, lambda w=worker: self.change(i, "laura", lambda a, tid, v: tickets.assign(self.db, tid, to_user=w, actor=a, expected_version=v)))
-        if rng.random() < 0.5:
+        if rng.random() < 0.5 and t + timedelta(minutes=300) < now:
             t += timedelta(minutes=rng.randint(10, 300))
             note = rng.choice(NOTES)
             self.at(t, lambda w=worker, n=note: self.change(i, w, lambda a, tid, v: tickets.add_note(self.db, tid, n, actor=a)))
@@ -275,7 +278,15 @@ def run_demo(app_ctx: AppContext, *, tickets: int, days: int, keep: bool) -> Non
 
         db = build_demo_database(url, tickets_count=tickets, days=days, progress=progress)
         db.dispose()
-        open_tui(AppContext(settings=app_ctx.settings, db_url=url), login_hint=login_hint())
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            # No terminal (a script, a pipe, CI): a full-screen app would only paint garbage.
+            # Keep the database and say how to open it from a terminal.
+            keep = True
+            err.print(_("No terminal to show the app in; open the demo from a terminal with: iticket --db {url}")
+                      .format(url=url), markup=False)
+            err.print(login_hint(), markup=False)
+        else:
+            open_tui(AppContext(settings=app_ctx.settings, db_url=url), login_hint=login_hint())
     finally:
         if keep:
             err.print(_("Demo database kept: {url}").format(url=url), markup=False)

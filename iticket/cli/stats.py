@@ -19,6 +19,7 @@ from rich.table import Table
 
 from iticket.cli.common import actor_of, choice, ctx_of, format_choice, json_option, parse_date
 from iticket.cli.output import handled, out, print_json, stdout_text
+from iticket.core.chart import count_ticks
 from iticket.core.errors import ValidationError
 from iticket.core.i18n import _
 from iticket.core.services.stats import StatsReport, compute_stats, stats_json
@@ -155,18 +156,24 @@ def _plot(report: StatsReport, by: By) -> None:
     if not sys.stdout.isatty():
         plt.theme("clear")  # no colour codes in a file or a pipe
     plt.plotsize(min(out.width, 160), max(12, min(40, len(rows) + 10)))
+    def count_axis(values: list[int], horizontal: bool = False) -> None:
+        ticks = count_ticks(max(values, default=0))  # whole counts, not plotext's 8.8 and 53.0
+        (plt.xticks if horizontal else plt.yticks)(ticks)
+        (plt.xlim if horizontal else plt.ylim)(0, ticks[-1])
+
     if by in (By.UNIT, By.USER, By.SECTOR) and rows:
         col = {By.UNIT: 1, By.USER: 3, By.SECTOR: 2}[by]
-        plt.multiple_bar(
-            [str(r[0]) for r in rows], [[int(r[col]) for r in rows], [int(r[col + 1]) for r in rows]],
-            labels=[head[col], head[col + 1]], marker=["sd", "#"],
-            orientation="vertical" if by == By.UNIT else "horizontal",
-        )
+        series = [[int(r[col]) for r in rows], [int(r[col + 1]) for r in rows]]
+        plt.multiple_bar([str(r[0]) for r in rows], series, labels=[head[col], head[col + 1]],
+                         marker=["sd", "#"], orientation="vertical" if by == By.UNIT else "horizontal")
+        count_axis(series[0] + series[1], horizontal=by != By.UNIT)
     elif by == By.DAY and rows:
-        plt.multiple_bar([str(r[0])[5:] for r in rows], [[r[i] for r in rows] for i in (1, 2, 3)],
-                         labels=head[1:], marker=["sd", "#", "o"])
+        series = [[r[i] for r in rows] for i in (1, 2, 3)]
+        plt.multiple_bar([str(r[0])[5:] for r in rows], series, labels=head[1:], marker=["sd", "#", "o"])
+        count_axis(series[0] + series[1] + series[2])
     elif by == By.HOUR:
         plt.bar([str(r[0])[:2] for r in rows], [r[1] for r in rows], label=head[1])
+        count_axis([r[1] for r in rows])
     plt.title(_title(report))
     chart = plt.build()
     sys.stdout.write((chart if sys.stdout.isatty() else plt.uncolorize(chart)) + "\n")

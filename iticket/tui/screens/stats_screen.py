@@ -9,6 +9,7 @@ log), computed in a worker; the screen only lays them out.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -24,6 +25,7 @@ from textual.widgets import (
 )
 from textual_plotext import PlotextPlot
 
+from iticket.core.chart import count_ticks
 from iticket.core.errors import ValidationError
 from iticket.core.i18n import _
 from iticket.core.services.stats import compute_stats
@@ -169,6 +171,7 @@ class StatsScreen(DataScreen):
         if labels:
             plt.multiple_bar(labels, [resolved, rejected], labels=[_("Resolved"), _("Rejected")],
                              color=["green", "red"])
+            _count_axis(plt, max(resolved + rejected))
         plot.refresh()
 
     def _days(self, report: StatsReport) -> None:
@@ -184,4 +187,12 @@ class StatsScreen(DataScreen):
             plt.plot(x, [d.created for d in days], label=_("Received"), color="cyan")
             step = max(1, len(days) // 6)
             plt.xticks(x[::step], [d.day.strftime("%d/%m") for d in days][::step])
+            _count_axis(plt, max(max(d.resolved, d.rejected, d.created) for d in days))
         plot.refresh()
+
+
+def _count_axis(plt: Any, top: int) -> None:
+    """Whole, round ticks on the count axis (plotext's own read 8.8, 53.0)."""
+    ticks = count_ticks(top, most=5)
+    plt.yticks(ticks)
+    plt.ylim(0, ticks[-1])

@@ -6,6 +6,7 @@ A generated password is shown once in a dialog and must be changed at the user's
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +18,16 @@ from iticket.core.services import users
 from iticket.tui.screens.base import DataScreen
 from iticket.tui.widgets.modals import Confirm, Message
 from iticket.tui.widgets.user_form import NewUser, UserForm
+
+CELL_PADDING = 1  # DataTable's default cell padding, each side
+
+
+def _role_labels() -> tuple[str, str]:  # translated when called
+    return _("admin"), _("agent")
+
+
+def _state_labels() -> tuple[str, str, str]:
+    return _("active"), _("inactive"), _("must change password")
 
 
 class UsersScreen(DataScreen):
@@ -43,11 +54,15 @@ class UsersScreen(DataScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#users", DataTable)
-        # fixed widths: the layout does not jump when rows arrive
+        # Widths fixed before rows arrive (the layout does not jump): the role and the state
+        # always read whole in any language, the full name takes what the terminal has left.
+        role = max(cell_len(label) for label in (_("Role"), *_role_labels()))
+        state = max(cell_len(label) for label in (_("State"), *_state_labels()))
+        name = max(16, min(40, self.app.size.width - 2 - 14 - role - state - 4 * 2 * CELL_PADDING))
         table.add_column(_("Username"), key="username", width=14)
-        table.add_column(_("Full name"), key="name", width=26)
-        table.add_column(_("Role"), key="role", width=10)
-        table.add_column(_("State"), key="state", width=22)
+        table.add_column(_("Full name"), key="name", width=name)
+        table.add_column(_("Role"), key="role", width=role)
+        table.add_column(_("State"), key="state", width=state)
         self.reload()
 
     def reload(self) -> None:
@@ -63,10 +78,12 @@ class UsersScreen(DataScreen):
         self._rows = rows
         for u in rows:
             style = "" if u.active else "dim strike"
-            state = _("active") if u.active else _("inactive")
+            active, inactive, must_change = _state_labels()
+            state = active if u.active else inactive
             if u.active and u.must_change_password:
-                state = _("must change password")
-            role = _("admin") if u.role == Role.ADMIN else _("agent")
+                state = must_change
+            admin, agent = _role_labels()
+            role = admin if u.role == Role.ADMIN else agent
             table.add_row(Text(u.username, style=style), Text(u.full_name, style=style), role, state,
                           key=u.username)
         if rows:
