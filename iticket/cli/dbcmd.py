@@ -71,7 +71,7 @@ def rebuild_stats(
 @db_app.command("copy", help=_("Copy a whole installation to another database (SQLite <-> PostgreSQL)."))
 def copy(
     source: str = typer.Option(..., "--from", help=_("Database URL to read from."), show_default=False),
-    target: str = typer.Option(..., "--to", help=_("Database URL to write to (must be empty)."),
+    target: str = typer.Option(..., "--to", help=_("Database URL to write to (empty, unless --force)."),
                                show_default=False),
     force: bool = typer.Option(False, "--force", help=_("Replace iTicket's tables in a non-empty target (other tables are left untouched).")),
     batch_size: int = typer.Option(dbcopy.DEFAULT_BATCH, "--batch-size", min=1,
