@@ -36,6 +36,11 @@ class Conflict(ITicketError):
     code = "conflict"
 
 
+class StaleVersion(Conflict):
+    """Someone else changed the ticket since the caller read it (the compare-and-set failed).
+    Same exit code and error code as any conflict; front ends may say it differently."""
+
+
 class AccountLocked(NotAuthenticated):
     code = "locked"
 

@@ -9,7 +9,7 @@ Everything else lives in ``screens/``. Build it with ``create_app`` (the CLI and
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import events, work
@@ -116,9 +116,24 @@ class ITicketApp(App[None]):
             return self._allowed(str(parameters[0]))
         return True
 
+    def _leave_screen(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once the screen on top agrees to be left (unsaved input asks first)."""
+        for screen in reversed(self.screen_stack):
+            leave = getattr(screen, "leave", None)
+            if leave is not None:
+                leave(then)
+                return
+        then()
+
+    async def action_quit(self) -> None:
+        self._leave_screen(self.exit)
+
     def action_go(self, name: str) -> None:
         if not self._allowed(name):
             return
+        self._leave_screen(lambda: self._go(name))
+
+    def _go(self, name: str) -> None:
         screen = self._make(name)
         while len(self.screen_stack) > 2:
             self.pop_screen()

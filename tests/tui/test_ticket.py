@@ -218,3 +218,125 @@ async def test_leaving_with_an_unsaved_note_asks_first(make_app, db: Database, a
         await pilot.press("escape")  # cancel: back on the ticket with the text
         await settle(pilot)
         assert app.screen is screen and screen.query_one("#note", TextArea).text == "a medio escribir"
+
+
+async def test_people_named_like_markup_are_listed_literally(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    """A full name "Roto [/]" crashed the assign dialog for everyone (MarkupError)."""
+    from iticket.core.services import users as user_svc
+
+    user_svc.add_user(db, "roto", full_name="Roto [/]", actor=actors["helpdesk"], password="clave-segura-1")
+    user_svc.add_user(db, "juan", full_name="[red]Juan[/]", actor=actors["helpdesk"], password="clave-segura-2")
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open(pilot, actors["helpdesk"], tid)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoicePrompt)
+        text = screen_text(app)
+        assert "Roto [/]" in text and "[red]Juan[/]" in text
+
+
+async def test_every_way_out_asks_before_dropping_an_unsaved_note(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    from iticket.tui.widgets.modals import Confirm
+
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, actors["ana"], tid)
+        await pilot.press("n", *"texto importante")
+        for key in ("f2", "f3", "ctrl+q"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, Confirm), key
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is screen and screen.query_one("#note", TextArea).text == "texto importante"
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.click("#yes")  # Discard: now F2 goes where it was asked to
+        await settle(pilot)
+        from iticket.tui.screens.dashboard_screen import DashboardScreen
+
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_cancelling_drops_the_kept_text_and_a_kept_text_continues_at_its_end(make_app, db: Database,
+                                                                                   actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    """After a conflict the text was kept with the cursor at its start: typing more glued the new
+    words in front ("Listo okSe cambió…") and that went to the requester."""
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    app._poll_seconds = 3600
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, actors["ana"], tid)
+        tickets.assign(db, tid, to_user="helpdesk", actor=actors["helpdesk"])
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Se cambió el tóner", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*", pruebe")
+        assert app.screen.query_one(TextArea).text == "Se cambió el tóner, pruebe"
+        await pilot.press("escape")  # cancelled: the kept text goes
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen.query_one(TextArea).text == ""
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.drafts == {}
+
+
+async def test_take_is_offered_only_on_unassigned_tickets(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    tickets.assign(db, tid, to_user="ana", actor=actors["helpdesk"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, actors["helpdesk"], tid)
+        assert screen.check_action("take", ()) is False and screen.check_action("assign", ()) is True
+
+
+async def test_a_busy_database_never_saves_a_note_twice(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+S pressed three times while another process held the write lock saved three notes."""
+    import sqlite3
+    import threading
+
+    if db.dialect != "sqlite":
+        import pytest
+
+        pytest.skip("holds SQLite's write lock")
+    tid = file_ticket(db, actors["wspbot"])
+    path = db.engine.url.database
+    assert path
+    locker = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    locker.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.5, locker.rollback)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, actors["ana"], tid)
+        await pilot.press("n", *"nota doble")
+        release.start()
+        await pilot.press("ctrl+s", "ctrl+s", "ctrl+s", *"XYZ")
+        assert screen.query_one("#note", TextArea).read_only  # frozen while it saves
+        await settle(pilot, timeout=30)
+        assert screen.query_one("#note", TextArea).text == ""
+    release.join()
+    locker.close()
+    with db.read() as s:
+        assert [n.text for n in s.exec(select(Note).where(Note.ticket_id == tid)).all()] == ["nota doble"]
+
+
+async def test_a_ticket_moved_out_of_reach_says_so_and_keeps_the_note(make_app, db: Database, actors: dict[str, Actor]) -> None:  # type: ignore[no-untyped-def]
+    tid = file_ticket(db, actors["wspbot"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, actors["ana"], tid)
+        await pilot.press("n", *"a medias")
+        tickets.route(db, tid, to_unit="soporte", actor=actors["helpdesk"])
+        screen.reload()
+        await settle(pilot)
+        assert screen.detail is None and all(screen.check_action(a, ()) is False for a in ("take", "resolve"))
+        assert "Escape" in str(screen.query_one("#headline").render())
+        assert screen.query_one("#note", TextArea).text == "a medias"

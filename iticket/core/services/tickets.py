@@ -16,7 +16,7 @@ from sqlalchemy import or_, tuple_, union_all, update
 from sqlmodel import Session, col, func, select
 
 from iticket.core.db import Database
-from iticket.core.errors import Conflict, NotFound, ValidationError
+from iticket.core.errors import Conflict, NotFound, StaleVersion, ValidationError
 from iticket.core.i18n import _
 from iticket.core.models import (
     OPEN_STATUSES,
@@ -397,7 +397,7 @@ def _load(session: Session, ticket_id: int) -> Ticket:
 def _begin_change(session: Session, ticket_id: int, expected_version: int | None) -> Ticket:
     ticket = _load(session, ticket_id)
     if expected_version is not None and ticket.version != expected_version:
-        raise Conflict(
+        raise StaleVersion(
             _("Ticket #{id} was changed by someone else meanwhile (version {seen}, now {now}).").format(
                 id=ticket_id, seen=expected_version, now=ticket.version
             )
@@ -414,7 +414,7 @@ def _save(session: Session, ticket: Ticket, values: dict[str, object]) -> None:
         .values(**values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
+        raise StaleVersion(
             _("Ticket #{id} was changed by someone else meanwhile.").format(id=ticket.id)
         )
     session.expire(ticket)

@@ -41,6 +41,11 @@ class DataScreen(Screen[None]):
     def reload(self) -> None:
         """Fetch what the screen shows (override)."""
 
+    def leave(self, then: Callable[[], None]) -> None:
+        """Every way out of the screen (F-keys, Ctrl+Q, Escape) calls ``then`` through this, so a
+        screen holding unsaved input can ask first (override); by default nothing is at stake."""
+        then()
+
     def on_screen_resume(self) -> None:
         # The first resume follows on_mount's own reload: loading twice would double the start.
         if self._shown_once:

@@ -57,7 +57,7 @@ class DashboardScreen(DataScreen):
         with Horizontal(id="scope"):
             yield Label(_("Unit:"), classes="muted")
             if actor.role == Role.ADMIN:
-                options = [(u.name, u.code) for u in self.itapp.units] + [(_("All units"), ALL)]
+                options = [(Text(u.name), u.code) for u in self.itapp.units] + [(_("All units"), ALL)]
                 yield Select(options, value=actor.unit, allow_blank=False, id="unit", compact=True)
             else:
                 yield Label(self.itapp.unit_name(actor.unit), id="unit-name")

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Static, TextArea
 
 from iticket.core import policy
 from iticket.core.describe import describe_activity
-from iticket.core.errors import Conflict
+from iticket.core.errors import Conflict, NotFound, PermissionDenied, StaleVersion
 from iticket.core.i18n import _
 from iticket.core.models import Role, TicketDetail, TicketPublic, UserPublic
 from iticket.core.rules import status_label
@@ -29,6 +29,11 @@ from iticket.core.timeutil import utcnow
 from iticket.tui.format import STATUS_STYLE, when
 from iticket.tui.screens.base import DataScreen
 from iticket.tui.widgets.modals import ChoicePrompt, Confirm, TextPrompt
+
+
+def NOTE_LABEL() -> str:  # noqa: N802 - a constant, translated when used
+    return _("Private note (never sent to the requester) — Ctrl+S saves")
+
 
 ACTIONS = ("take", "assign", "unassign", "resolve", "reject", "reopen", "save_note")
 
@@ -52,6 +57,8 @@ class TicketScreen(DataScreen):
         self.ticket_id = ticket_id
         self.detail: TicketDetail | None = None
         self.drafts: dict[str, str] = {}  # resolve message / reject reason kept after a failure
+        self._saving_note = False
+        self._show_latest = False  # after the user's own change: scroll the timeline to its end
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -63,8 +70,7 @@ class TicketScreen(DataScreen):
             yield Static(_("Timeline"), classes="section-title")
             yield Static("", id="timeline")
         with Vertical(id="note-pane"):
-            yield Static(_("Private note (never sent to the requester) — Ctrl+S saves"),
-                         id="note-label")
+            yield Static(NOTE_LABEL(), id="note-label")
             yield TextArea(id="note", soft_wrap=True, show_line_numbers=False)
         yield Footer(compact=True)
 
@@ -81,7 +87,20 @@ class TicketScreen(DataScreen):
         actor, db, tid = self.itapp.actor, self.itapp.db, self.ticket_id
         if actor is None:
             return
-        self.run_db(lambda: tickets.show_ticket(db, tid, actor=actor), self._show)
+        self.run_db(lambda: tickets.show_ticket(db, tid, actor=actor), self._show, on_error=self._gone)
+
+    def _gone(self, error: BaseException) -> None:
+        """The ticket left the user's reach meanwhile (moved to another unit): say so where the
+        ticket was shown and offer no action on it; a note being typed stays in its box."""
+        if not isinstance(error, NotFound | PermissionDenied):
+            self.show_error(error)
+            return
+        self.detail = None
+        self.query_one("#headline", Static).update(
+            Text(error.message + " " + _("Escape goes back."), style="bold red"))
+        for part in ("#requester", "#detail", "#attachments", "#timeline"):
+            self.query_one(part, Static).update("")
+        self.refresh_bindings()
 
     def _show(self, detail: TicketDetail) -> None:
         self.detail = detail
@@ -120,6 +139,10 @@ class TicketScreen(DataScreen):
         attachments.display = bool(files)
         self.query_one("#timeline", Static).update(self._timeline(detail))
         self.refresh_bindings()
+        if self._show_latest:  # the entry the user just caused is at the end of the timeline
+            self._show_latest = False
+            body = self.query_one("#body", VerticalScroll)
+            self.call_after_refresh(lambda: body.scroll_end(animate=False))
 
     def _timeline(self, detail: TicketDetail) -> Text:
         """Activity and private notes merged in time order; notes are labelled private."""
@@ -151,8 +174,8 @@ class TicketScreen(DataScreen):
         if not policy.can_work_ticket(actor, t.unit):
             return False
         is_open = t.status.is_open
-        if action == "take":
-            return is_open and t.assignee != actor.username and policy.can_assign(actor, t.unit, actor.unit)
+        if action == "take":  # someone else's ticket is reassigned with "assign", never "taken"
+            return is_open and t.assignee is None and policy.can_assign(actor, t.unit, actor.unit)
         if action in ("assign", "resolve", "reject"):
             return is_open
         if action == "unassign":
@@ -176,8 +199,9 @@ class TicketScreen(DataScreen):
                 self.drafts[draft] = text
             if isinstance(error, Conflict):
                 kept = _(" Your text was kept: check the ticket and try again.") if draft else ""
+                title = _("Changed meanwhile") if isinstance(error, StaleVersion) else _("Not done")
                 self.notify(error.message + " " + _("The ticket was reloaded.") + kept,
-                            title=_("Changed meanwhile"), severity="warning", timeout=10)
+                            title=title, severity="warning", timeout=10)
                 self.reload()
             else:
                 self.show_error(error)
@@ -186,6 +210,7 @@ class TicketScreen(DataScreen):
             if draft:
                 self.drafts.pop(draft, None)
             self.notify(done)
+            self._show_latest = True
             self.reload()
 
         self.run_db(lambda: fn(version), succeeded, group="write", on_error=failed)
@@ -214,6 +239,7 @@ class TicketScreen(DataScreen):
 
         def answered(message: str | None) -> None:
             if message is None:
+                self.drafts.pop("resolve", None)  # cancelled: the kept text goes too
                 return
             self._change(lambda v: tickets.resolve(db, tid, actor=actor, message=message or None,
                                                    expected_version=v),
@@ -232,6 +258,7 @@ class TicketScreen(DataScreen):
 
         def answered(reason: str | None) -> None:
             if reason is None:
+                self.drafts.pop("reject", None)
                 return
             self._change(lambda v: tickets.reject(db, tid, actor=actor, reason=reason, expected_version=v),
                          _("Ticket #{id} rejected; the requester will be notified.").format(id=tid),
@@ -290,21 +317,43 @@ class TicketScreen(DataScreen):
             return
         actor, db, tid = self.itapp.actor, self.itapp.db, self.ticket_id
         assert actor is not None
+        if self._saving_note:
+            return  # Ctrl+S again while the database is busy must not save the note twice
+        # The box is frozen while it saves: what is cleared afterwards is exactly what was saved.
+        self._saving_note = True
+        area.read_only = True
+        label = self.query_one("#note-label", Static)
+        label.update(_("Saving the private note…"))
+
+        def finish() -> None:
+            self._saving_note = False
+            area.read_only = False
+            label.update(NOTE_LABEL())
 
         def saved(_note: object) -> None:
-            if area.text.strip() == text:
-                area.clear()  # only what was saved; anything typed meanwhile stays
+            finish()
+            area.clear()
             self.notify(_("Private note saved."))
+            self._show_latest = True
             self.reload()
 
-        self.run_db(lambda: tickets.add_note(db, tid, text, actor=actor), saved, group="note")
+        def failed(error: BaseException) -> None:
+            finish()  # the text stays in the box
+            self.show_error(error)
+
+        self.run_db(lambda: tickets.add_note(db, tid, text, actor=actor), saved, group="note", on_error=failed)
 
     def action_back(self) -> None:
-        if self.query_one("#note", TextArea).text.strip():
-            def answered(discard: bool | None) -> None:
-                if discard:
-                    self.app.pop_screen()
+        self.leave(self.app.pop_screen)
 
-            self.app.push_screen(Confirm(_("Discard the unsaved private note?"), yes=_("Discard")), answered)
+    def leave(self, then: Callable[[], None]) -> None:
+        """Escape, F2-F5 and Ctrl+Q all ask before an unsaved private note is thrown away."""
+        if not self.query_one("#note", TextArea).text.strip():
+            then()
             return
-        self.app.pop_screen()
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                then()
+
+        self.app.push_screen(Confirm(_("Discard the unsaved private note?"), yes=_("Discard")), answered)

@@ -124,7 +124,7 @@ class TicketsScreen(DataScreen):
         with Horizontal(id="filters"):
             yield Select(status_choices(), value=self.status, allow_blank=False, id="status", compact=True)
             if actor.role == Role.ADMIN:
-                units = [(_("All units"), ALL)] + [(u.name, u.code) for u in self.itapp.units]
+                units = [(_("All units"), ALL)] + [(Text(u.name), u.code) for u in self.itapp.units]
                 yield Select(units, value=ALL, allow_blank=False, id="unit", compact=True)
             yield Input(id="search-input", placeholder=_("Search: name, sector, detail, #number"))
         yield DataTable(id="tickets", cursor_type="row", zebra_stripes=True)

@@ -47,7 +47,7 @@ class UsersScreen(DataScreen):
         actor = self.itapp.actor
         assert actor is not None
         yield Header()
-        yield Label(_("Users of {unit}").format(unit=self.itapp.unit_name(actor.unit)), classes="section-title")
+        yield Label(Text(_("Users of {unit}").format(unit=self.itapp.unit_name(actor.unit))), classes="section-title")
         yield DataTable(id="users", cursor_type="row", zebra_stripes=True)
         yield Static(_("You manage only your own unit's users."), classes="muted")
         yield Footer(compact=True)

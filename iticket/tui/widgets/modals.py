@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -71,7 +72,9 @@ class TextPrompt(ModalScreen[str | None]):
                 yield Button(self._ok_label + " (Ctrl+S)", id="ok", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)  # a kept draft continues where it ended
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -108,7 +111,9 @@ class ChoicePrompt(ModalScreen[Any]):
             yield Label(self._title, classes="title")
             if self._hint:
                 yield Static(self._hint, classes="hint")
-            yield OptionList(*[Option(label, id=str(i)) for i, label in enumerate(self._labels)])
+            # Text, not str: labels carry people's names, which must never be read as Rich markup
+            # (a full name "Roto [/]" crashed the assign dialog)
+            yield OptionList(*[Option(Text(label), id=str(i)) for i, label in enumerate(self._labels)])
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
