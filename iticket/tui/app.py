@@ -15,6 +15,7 @@ from pathlib import Path
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 
 from iticket.core import policy
@@ -39,6 +40,8 @@ class ITicketApp(App[None]):
         Binding("f4", "go('stats')", _("Statistics"), id="go_stats"),
         Binding("f5", "go('users')", _("Users"), id="go_users"),
         Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
+        # Declared here so the footer names it in the user's language (Textual's own says "palette").
+        Binding("ctrl+p", "command_palette", _("Commands"), show=False, priority=True, id="palette"),
     ]
 
     def __init__(self, db: Database, *, login_hint: str = "", poll_seconds: float = POLL_SECONDS) -> None:
@@ -167,8 +170,24 @@ class ITicketApp(App[None]):
 
         self.push_screen(TicketScreen(ticket_id))
 
+    def action_command_palette(self) -> None:
+        if not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's built-in commands, said in the user's language (Screenshot is left out: it
+        # writes an SVG into the working directory of a server staff never see).
+        yield SystemCommand(_("Quit"), _("Leave iTicket"), self.action_quit)
+        if screen.query("HelpPanel"):
+            yield SystemCommand(_("Keys"), _("Hide the keys panel"), self.action_hide_help_panel)
+        else:
+            yield SystemCommand(_("Keys"), _("Show the keys of this screen and of the focused field"),
+                                self.action_show_help_panel)
+        if screen.maximized is not None:
+            yield SystemCommand(_("Restore"), _("Back to the normal layout"), screen.action_minimize)
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(_("Maximize"), _("Show only the focused part"), screen.action_maximize)
+        yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
         for name, title in (("dashboard", _("Dashboard")), ("tickets", _("Tickets")),
                             ("stats", _("Statistics")), ("users", _("Users"))):
             if self._allowed(name):

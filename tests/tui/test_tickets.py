@@ -198,3 +198,21 @@ async def test_columns_fit_the_terminal_and_follow_a_resize(make_app, db: Databa
         assert keys[-1] == "detail" and table.virtual_size.width <= table.scrollable_content_region.width
         assert _ids(app)[0] == first and table.cursor_row == 5  # same rows, same place
         assert "Se cortó la red" in _painted(app)
+
+
+def test_waiting_times_and_headers_are_never_cut() -> None:
+    """'19 h 3 min' showed as '19 h 3 mi' (the column was 9 cells for an 11-cell time)."""
+    from datetime import timedelta
+
+    from rich.cells import cell_len
+
+    from iticket.core.i18n import _
+    from iticket.tui.format import duration
+    from iticket.tui.screens.tickets_screen import column_widths
+
+    for width in (78, 118, 200):
+        widths = column_widths(width, with_unit=True)
+        longest = max(cell_len(duration(timedelta(minutes=m))) for m in range(0, 3 * 24 * 60, 7))
+        assert widths["waiting"] >= longest
+        assert widths["requester"] >= cell_len(_("Requester")) and widths["sector"] >= cell_len(_("Sector"))
+        assert sum(widths.values()) + 2 * len(widths) <= width

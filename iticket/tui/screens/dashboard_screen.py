@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -116,18 +117,21 @@ class DashboardScreen(DataScreen):
         self._activity = rows
         table = self.query_one("#activity", DataTable)
         now = utcnow()
-        # columns sized to the pane now, so sentences are cut instead of scrolling sideways
-        room = max(20, self._pane_width(3) - 32)
+        # columns sized to the pane now, so sentences are cut instead of scrolling sideways; the
+        # time ("hace 12 h 54 min · 03/12 14:05") always whole, the sentence gets the rest
+        times = [when(a.at, now) for a in rows]
+        width = max((cell_len(t) for t in times), default=12)
+        room = max(20, self._pane_width(3) - width - 6)  # 6: two cells' padding, the scrollbar
         table.clear(columns=True)
-        table.add_column(_("When"), width=26)
+        table.add_column(_("When"), width=width)
         table.add_column(_("What"), width=room)
         self._activity_ticket = {str(a.id): a.ticket_id for a in rows if a.ticket_id}
-        for a in rows:
+        for a, at in zip(rows, times, strict=True):
             sentence = describe_activity(a)
-            if len(sentence) > room:
-                sentence = sentence[: room - 1] + "…"
+            if cell_len(sentence) > room:
+                sentence = set_cell_size(sentence, room - 1) + "…"
             # literal text: names and reasons come from people, never Rich markup
-            table.add_row(Text(when(a.at, now), style="dim"), Text(sentence), key=str(a.id))
+            table.add_row(Text(at, style="dim"), Text(sentence), key=str(a.id))
 
     def _show_tasks(self, rows: list[TaskPublic]) -> None:
         self._tasks = rows
@@ -141,12 +145,14 @@ class DashboardScreen(DataScreen):
         table = self.query_one("#tasks", DataTable)
         row = table.cursor_row
         table.clear(columns=True)  # sized to the pane now: text is cut, never scrolled sideways
+        room = max(12, self._pane_width(2) - 25)  # 3 + 14 for the mark and who, 6 padding, 2 bar
         table.add_column("", width=3)
-        table.add_column(_("Task"), width=max(12, self._pane_width(2) - 27))
-        table.add_column(_("By"), width=16)
+        table.add_column(_("Task"), width=room)
+        table.add_column(_("By"), width=14)
         for t in rows:
             mark = Text("[x]", style="green") if t.done else Text("[ ]")
-            text = Text(t.text, style="strike dim" if t.done else "")
+            text = Text(t.text, style="strike dim" if t.done else "", overflow="ellipsis", no_wrap=True)
+            text.truncate(room, overflow="ellipsis")
             by = f"✓ {t.done_by} {exact(t.done_at)[11:]}" if t.done and t.done_by else t.author
             table.add_row(mark, text, Text(by, style="dim"), key=str(t.id))
         if rows:
@@ -174,6 +180,7 @@ class DashboardScreen(DataScreen):
         event.stop()
         text = event.value.strip()
         if not text:
+            self.notify(_("Write the task first."), severity="warning")
             return
         actor, db, day = self.itapp.actor, self.itapp.db, self.day
         assert actor is not None

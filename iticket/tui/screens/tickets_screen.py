@@ -17,6 +17,8 @@ gives the rest of the room to the detail.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
@@ -38,7 +40,7 @@ from iticket.core.services.tickets import (
     parse_status,
 )
 from iticket.core.timeutil import utcnow
-from iticket.tui.format import status_text, waiting_text
+from iticket.tui.format import duration, status_text, waiting_text
 from iticket.tui.screens.base import DataScreen
 
 PAGE = 50  # the first page before the table has a size; then ``page_size``
@@ -61,8 +63,8 @@ def status_choices() -> list[tuple[str, str]]:
 
 CELL_PADDING = 1  # DataTable's default, on each side of every cell
 FIXED = {"id": 5, "waiting": 9, "status": 10, "assignee": 8, "unit": 10}  # status: see below
-REQUESTER = (12, 16, 22)  # least, preferred, most cells
-SECTOR = (10, 14, 18)
+REQUESTER = (11, 16, 22)  # least, preferred, most cells
+SECTOR = (9, 14, 18)
 DETAIL_MIN = 16
 
 
@@ -77,6 +79,8 @@ def column_widths(available: int, *, with_unit: bool) -> dict[str, int]:
     pad = 2 * CELL_PADDING
     widths = {k: w for k, w in FIXED.items() if with_unit or k != "unit"}
     widths["status"] = max(cell_len(status_label(s)) for s in Status)  # "in progress" is 11
+    # the longest waiting times either side of a day: "23 h 59 min", "999 d 23 h"
+    widths["waiting"] = max(cell_len(duration(timedelta(minutes=m))) for m in (24 * 60 - 1, 1000 * 24 * 60 - 1))
     rest = available - sum(w + pad for w in widths.values())
     if rest >= REQUESTER[1] + SECTOR[1] + DETAIL_MIN + 3 * pad:
         widths["requester"], widths["sector"] = REQUESTER[1], SECTOR[1]
