@@ -21,12 +21,14 @@ from sqlalchemy.pool import NullPool
 from bench.simulate import Staff, Stamp, seconds_to_datetime
 from iticket.core.models import Activity, Note, Role, Ticket, User
 from iticket.core.passwords import hash_password
+from iticket.core.rules import search_key
 from iticket.core.timeutil import utcnow
 
 TICKET_COLS = (
     "id", "requester_name", "requester_sector", "requester_extension", "requester_phone",
     "detail", "status", "unit_code", "assignee_id", "created_by_id", "closed_by_id",
     "created_at", "updated_at", "first_assigned_at", "closed_at", "resolution_message", "version",
+    "search_text",  # filled in by insert_tickets, as create_ticket fills it
 )
 NOTE_COLS = ("id", "ticket_id", "author_id", "created_at", "text")
 ACTIVITY_COLS = (
@@ -95,7 +97,9 @@ class Loader:
         return make_stamp(self.stamp_kind, start)
 
     def insert_tickets(self, rows: list[tuple[object, ...]]) -> None:
-        self._insert("ticket", TICKET_COLS, rows)
+        """``rows`` in ``TICKET_COLS`` order without the last column, ``search_text``."""
+        self._insert("ticket", TICKET_COLS,
+                     [(*r, search_key(str(r[1]), str(r[2]), str(r[5]))) for r in rows])
 
     def insert_notes(self, rows: list[tuple[object, ...]]) -> None:
         self._insert("note", NOTE_COLS, rows)

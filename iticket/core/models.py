@@ -129,6 +129,10 @@ class Ticket(SQLModel, table=True):
     closed_at: datetime | None = _ts()  # type: ignore[assignment]
     resolution_message: str | None = Field(default=None, sa_column=Column(Text))
     version: int = 1
+    # rules.search_key(name, sector, detail), written with the ticket: free-text search matches
+    # it, so "lopez" and "LÓPEZ" find "López" on every engine (SQLite's lower() is ASCII-only
+    # and neither engine ignores accents).
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class Note(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from iticket.core.errors import Conflict, ValidationError
 from iticket.core.i18n import _
@@ -103,3 +104,18 @@ def clean_text(value: str | None, *, what: str, max_len: int, required: bool = T
             )
         )
     return text
+
+
+def fold(text: str) -> str:
+    """Text as people search it: case, accents and spacing ignored (``" Soporte  TÉCNICO "`` ->
+    ``"soporte tecnico"``, ``"LÓPEZ"`` -> ``"lopez"``, ``"Peña"`` -> ``"pena"``). One definition for
+    unit names, ticket search and anything else matched the way a person types it."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.split())
+
+
+def search_key(name: str, sector: str, detail: str) -> str:
+    """What free-text search matches for a ticket (``Ticket.search_text``): the requester's name,
+    sector and the detail, each folded, one per line so a search never spans two of them."""
+    return "\n".join(fold(part) for part in (name, sector, detail))

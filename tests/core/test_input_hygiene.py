@@ -60,3 +60,40 @@ def test_admin_sees_the_bot_tokens_they_can_revoke(db, actors):
     listed = auth.list_tokens(db, actor=actors["helpdesk"])
     assert [(t.id, t.owner) for t in listed] == [(token.id, "wspbot")]
     assert auth.list_tokens(db, actor=actors["soporte"]) == []
+
+
+def _filed(db, actors, name, sector, detail):
+    return tickets.create_ticket(db, actor=actors["wspbot"], name=name, sector=sector, extension="1234",
+                                 phone=None, detail=detail)
+
+
+@pytest.mark.parametrize("typed", ["lopez", "LÓPEZ", "López", "  lopez ", "maria lopez", "MARÍA  LÓPEZ"])
+def test_search_ignores_case_accents_and_spacing(db, actors, typed):
+    """'lópez' found four tickets, 'lopez' and 'LÓPEZ' none (SQLite's lower() is ASCII-only)."""
+    t = _filed(db, actors, "María López", "Radiología", "La IMPRESORA no anda")
+    _filed(db, actors, "Pedro Gómez", "Guardia", "Sin red")
+    hd, f = actors["helpdesk"], tickets.TicketFilter
+    assert [x.id for x in tickets.list_tickets(db, actor=hd, filter=f(search=typed)).tickets] == [t.id]
+    for other in ("radiologia", "RADIOLOGÍA", "impresora no", "Impresora"):
+        assert [x.id for x in tickets.list_tickets(db, actor=hd, filter=f(search=other)).tickets] == [t.id]
+    # the three fields are matched apart: a search never spans the name and the sector
+    assert tickets.list_tickets(db, actor=hd, filter=f(search="lopez radiologia")).tickets == []
+
+
+def test_upgrading_from_0002_fills_the_search_text_of_existing_tickets(db, actors):
+    from alembic import command
+    from sqlalchemy import inspect as sa_inspect
+
+    from iticket.core.db import alembic_config, upgrade
+
+    t = _filed(db, actors, "Ñandú Pérez", "Guardia", "Teléfono mudo")
+    cfg = alembic_config(db.url)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+        columns = sa_inspect(conn).get_columns("ticket")
+        assert "search_text" not in [c["name"] for c in columns]
+    upgrade(db)
+    hd, f = actors["helpdesk"], tickets.TicketFilter
+    assert [x.id for x in tickets.list_tickets(db, actor=hd, filter=f(search="nandu perez")).tickets] == [t.id]
+    assert [x.id for x in tickets.list_tickets(db, actor=hd, filter=f(search="telefono")).tickets] == [t.id]

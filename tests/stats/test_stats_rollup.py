@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, delete, select, text
+from sqlalchemy import Table, delete, select
 
 from iticket.core.db import Database, upgrade
 from iticket.core.errors import Conflict
@@ -120,12 +120,14 @@ def test_without_rollups_nothing_is_counted_and_reports_read_the_log(db, actors)
 
 def test_upgrading_an_installation_from_0001_builds_the_rollups(db, actors, monkeypatch):
     build(db, actors)
-    with db.write() as s:  # the installation as revision 0001 left it
-        for t in (*_TABLES, StatRollup.__table__):  # type: ignore[attr-defined]
-            s.execute(text(f"DROP TABLE {t.name}"))
-        # plain SQL: reflecting alembic_version into the models' metadata would add it to every
-        # later user of that metadata in this process (db copy's table list, for one)
-        s.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    from alembic import command
+
+    from iticket.core.db import alembic_config
+
+    cfg = alembic_config(db.url)
+    with db.engine.begin() as conn:  # the installation as revision 0001 left it, history kept
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
     monkeypatch.setenv("ITICKET_TIMEZONE", TZ)
     upgrade(db)
     with db.read() as s:

@@ -3,7 +3,6 @@ to public schemas, and writing the activity log."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -26,6 +25,7 @@ from iticket.core.models import (
     User,
     UserPublic,
 )
+from iticket.core.rules import fold
 from iticket.core.services import stats_rollup
 from iticket.core.timeutil import utcnow
 
@@ -71,13 +71,6 @@ def get_user_by_name(session: Session, username: str) -> User:
     return user
 
 
-def _fold(text: str) -> str:
-    """``" Soporte  TÉCNICO "`` -> ``"soporte tecnico"``: case, accents and spacing ignored."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.split())
-
-
 def unit_code(session: Session, value: str) -> str:
     """The code of the unit ``value`` names: its code or its display name, ignoring case,
     accents and surrounding or repeated spaces ("Soporte Técnico", "soporte tecnico" and
@@ -85,13 +78,13 @@ def unit_code(session: Session, value: str) -> str:
     their own special values ("all", empty) and check the policy after this.
 
     The units table holds a handful of rows, so it is read whole."""
-    wanted = _fold(value)
+    wanted = fold(value)
     rows = session.exec(select(Unit.code, Unit.name).order_by(col(Unit.position), col(Unit.code))).all()
     for code, _name in rows:
-        if _fold(code) == wanted:
+        if fold(code) == wanted:
             return code
     for code, name in rows:
-        if _fold(name) == wanted:
+        if fold(name) == wanted:
             return code
     raise NotFound(
         _("Unit '{value}' does not exist (units: {codes}).").format(

@@ -55,7 +55,9 @@ from iticket.core.rules import (
     check_unassign,
     clean_extension,
     clean_text,
+    fold,
     sanitize,
+    search_key,
 )
 from iticket.core.services import outbox
 from iticket.core.services._common import (
@@ -157,6 +159,7 @@ def _insert(
         requester_extension=f["extension"],
         requester_phone=phone,
         detail=f["detail"],
+        search_text=search_key(f["name"], f["sector"], f["detail"]),
         status=Status.PENDING,
         unit_code=INTAKE_UNIT,
         created_by_id=actor.id,
@@ -308,12 +311,10 @@ def _search_clause(text: str):  # type: ignore[no-untyped-def]
         if len(digits) < 12:
             clauses.append(col(Ticket.id) == int(digits))
         return or_(*clauses)
-    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(
-        col(Ticket.detail).ilike(like, escape="\\"),
-        col(Ticket.requester_name).ilike(like, escape="\\"),
-        col(Ticket.requester_sector).ilike(like, escape="\\"),
-    )
+    folded = fold(text)
+    like = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    # both sides folded (rules.search_key): plain LIKE, case and accents already gone
+    return col(Ticket.search_text).like(like, escape="\\")
 
 
 def count_by_status(db: Database, *, actor: Actor, unit: str | None) -> dict[Status, int]:
