@@ -7,8 +7,9 @@ Never blocks a requester: one clear match is taken, several are offered as a lis
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from iticket.core.rules import fold
 
 MAX_CANDIDATES = 10
 _STOP = {"de", "del", "la", "el", "los", "las", "y", "en", "piso", "sector", "area", "servicio"}
@@ -32,9 +33,7 @@ class SectorMatch:
 
 def normalize(text: str) -> str:
     """Lower case, accents stripped, punctuation to spaces, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+    return " ".join(re.sub(r"[^\w]+", " ", fold(text)).split())
 
 
 def _words(text: str) -> list[str]:
