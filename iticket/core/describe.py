@@ -5,13 +5,17 @@ One sentence per ``ActivityKind``, translated through gettext; the front ends on
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from iticket.core.i18n import _
 from iticket.core.models import ActivityKind, ActivityPublic
 from iticket.core.rules import status_label
 
 
-def describe_activity(a: ActivityPublic) -> str:
-    """One human sentence per activity entry."""
+def describe_activity(a: ActivityPublic, unit_name: Callable[[str | None], str] | None = None) -> str:
+    """One human sentence per activity entry. ``unit_name`` turns unit codes into the names
+    people know ("Soporte Técnico"); without it the codes are kept (scripts, the CLI)."""
+    name = unit_name or (lambda code: code or "—")
     who = a.actor or _("someone")
     ticket = f"#{a.ticket_id}" if a.ticket_id else ""
     k = a.kind
@@ -22,7 +26,7 @@ def describe_activity(a: ActivityPublic) -> str:
     if k == ActivityKind.UNASSIGNED:
         return _("{who} unassigned {t} from {user}").format(who=who, t=ticket, user=a.before or a.user)
     if k == ActivityKind.MOVED:
-        return _("{who} moved {t} from {a} to {b}").format(who=who, t=ticket, a=a.unit, b=a.other_unit)
+        return _("{who} moved {t} from {a} to {b}").format(who=who, t=ticket, a=name(a.unit), b=name(a.other_unit))
     if k == ActivityKind.STATUS_CHANGED:
         return _("{who} changed {t}: {a} → {b}").format(
             who=who, t=ticket, a=status_label(a.before or "pending"), b=status_label(a.after or "pending")

@@ -127,7 +127,7 @@ class DashboardScreen(DataScreen):
         table.add_column(_("What"), width=room)
         self._activity_ticket = {str(a.id): a.ticket_id for a in rows if a.ticket_id}
         for a, at in zip(rows, times, strict=True):
-            sentence = describe_activity(a)
+            sentence = describe_activity(a, self.itapp.unit_name)
             if cell_len(sentence) > room:
                 sentence = set_cell_size(sentence, room - 1) + "…"
             # literal text: names and reasons come from people, never Rich markup

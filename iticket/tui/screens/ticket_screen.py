@@ -150,7 +150,7 @@ class TicketScreen(DataScreen):
         entries: list[tuple[Any, int, Text]] = []
         for a in detail.activity:
             line = Text(f"{when(a.at, now)}  ", style="dim")
-            line.append(describe_activity(a))
+            line.append(describe_activity(a, self.itapp.unit_name))
             if a.detail and a.kind.value == "status_changed":
                 line.append(f" — “{a.detail}”", style="italic")
             entries.append((a.at, 0, line))

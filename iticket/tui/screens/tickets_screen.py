@@ -228,7 +228,8 @@ class TicketsScreen(DataScreen):
         elif self._next is not None:
             text = _("{n} tickets shown, oldest first — more load as you scroll.").format(n=shown)
         else:
-            text = _("{n} tickets, oldest first.").format(n=shown)
+            # the catalogue has no plural forms: the one case that reads wrong is said apart
+            text = _("1 ticket.") if shown == 1 else _("{n} tickets, oldest first.").format(n=shown)
         self._say(text)
 
     def _add_rows(self, rows: list[TicketPublic]) -> None:
