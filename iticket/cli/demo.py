@@ -274,7 +274,8 @@ def run_demo(app_ctx: AppContext, *, tickets: int, days: int, keep: bool) -> Non
     err.print(_("Preparing a demo database with {n} tickets in {path} …").format(n=tickets, path=folder), markup=False)
     try:
         def progress(done: int, total: int) -> None:
-            err.print(f"  {done * 100 // total}%", end="\r", markup=False)
+            if err.is_terminal:  # a log file gets no "0%  17%  34%…" run-on line
+                err.print(f"  {done * 100 // total}%", end="\r", markup=False)
 
         db = build_demo_database(url, tickets_count=tickets, days=days, progress=progress)
         db.dispose()
