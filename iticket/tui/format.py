@@ -59,10 +59,19 @@ def duration(delta: timedelta) -> str:
 
 
 def relative(dt: datetime, now: datetime | None = None) -> str:
+    """One unit, as people say it ("5 min ago", "13 h ago", "2 d ago"): the exact time is shown
+    beside it, so "13 h 53 min" would only spend the room the sentence next to it needs."""
     delta = (now or utcnow()) - dt
     if delta < timedelta(minutes=1):
         return _("just now")
-    return _("{ago} ago").format(ago=duration(delta))
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        ago = _("{n} min").format(n=minutes)
+    elif minutes < 24 * 60:
+        ago = _("{h} h").format(h=minutes // 60)
+    else:
+        ago = _("{d} d").format(d=minutes // (24 * 60))
+    return _("{ago} ago").format(ago=ago)
 
 
 def when(dt: datetime, now: datetime | None = None) -> str:
