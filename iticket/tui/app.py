@@ -21,8 +21,10 @@ from textual.screen import ModalScreen, Screen
 from iticket.core import policy
 from iticket.core.changes import ChangeFeed
 from iticket.core.db import Database
+from iticket.core.errors import NotAuthenticated
 from iticket.core.i18n import _
 from iticket.core.models import Actor, UnitPublic
+from iticket.core.services import auth
 from iticket.tui.messages import DataChanged
 from iticket.tui.widgets.fields import FormInput
 
@@ -49,6 +51,11 @@ class ITicketApp(App[None]):
         self.db = db
         self.login_hint = login_hint
         self.actor: Actor | None = None
+        # The password marker the session was opened with (auth.session_stamp): a reset,
+        # a deactivation or a change elsewhere ends the session at the next poll.
+        self.session_stamp: str | None = None
+        # Set while the own-password dialog saves: the password changes, the session goes on.
+        self.changing_password = False
         self.units: list[UnitPublic] = []  # loaded once at login (four rows)
         self.feed = ChangeFeed(db)
         self._poll_seconds = poll_seconds
@@ -85,9 +92,11 @@ class ITicketApp(App[None]):
 
     # ---------------------------------------------------------------- session
 
-    def signed_in(self, actor: Actor) -> None:
-        """After a successful login (or a completed forced password change)."""
+    def signed_in(self, actor: Actor, stamp: str | None = None) -> None:
+        """After a successful login (or a completed forced password change). ``stamp`` is the
+        ``auth.session_stamp`` read with the login; without it the first poll reads it."""
         self.actor = actor
+        self.session_stamp = stamp
         self.sub_title = f"{actor.full_name} · {actor.unit}"
         # Take the change feed's baseline now, before any screen loads its data: a ticket filed
         # between that load and the first poll must still count as a change (it would otherwise
@@ -203,25 +212,48 @@ class ITicketApp(App[None]):
 
         self.push_screen(PasswordScreen(forced=False))
 
-    def sign_out(self) -> None:
+    def sign_out(self, message: str = "") -> None:
+        """Back to the login screen; ``message`` says why when the session was ended for the
+        user (reset, deactivation, lockout). Unsaved input is not asked about then."""
         from iticket.tui.screens.login_screen import LoginScreen
 
         self.actor = None
+        self.session_stamp = None
+        self.changing_password = False
         self.sub_title = ""
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.switch_screen(LoginScreen(hint=self.login_hint))
+        self.switch_screen(LoginScreen(hint=self.login_hint, message=message))
 
     # ---------------------------------------------------------------- live refresh
 
     def _poll(self) -> None:
         if self.actor is not None:
-            self._check_feed()
+            self._check_feed(self.actor, self.session_stamp)
 
     @work(thread=True, exclusive=True, group="feed", exit_on_error=False)
-    def _check_feed(self) -> None:
+    def _check_feed(self, actor: Actor, stamp: str | None) -> None:
+        if stamp is None:
+            stamp = auth.session_stamp(self.db, actor)
+            self.call_from_thread(self._take_stamp, actor, stamp)
+        else:
+            try:
+                auth.check_session(self.db, actor, stamp)
+            except NotAuthenticated as ended:
+                self.call_from_thread(self._session_ended, actor, stamp, ended.message)
+                return
         if self.feed.changed():
             self.call_from_thread(self._broadcast)
+
+    def _take_stamp(self, actor: Actor, stamp: str) -> None:
+        if self.actor is actor and self.session_stamp is None:
+            self.session_stamp = stamp
+
+    def _session_ended(self, actor: Actor, stamp: str, message: str) -> None:
+        """The check ran for this very session (not one signed in since) and no own password
+        change was underway meanwhile (that changes the stamp on purpose)."""
+        if self.actor is actor and self.session_stamp == stamp and not self.changing_password:
+            self.sign_out(message)
 
     def _broadcast(self) -> None:
         if not isinstance(self.screen, ModalScreen):

@@ -48,17 +48,7 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
         elif user.locked_until and user.locked_until > now:
             failure = _locked(user.locked_until)
         elif not verify_password(user.password_hash, password):
-            user.failed_logins += 1
-            log(session, ActivityKind.LOGIN_FAILED, actor_id=None, user_id=user.id,
-                unit=user.unit_code)
-            failure = bad
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-                log(session, ActivityKind.ACCOUNT_LOCKED, actor_id=None, user_id=user.id,
-                    unit=user.unit_code)
-                failure = _locked(user.locked_until)
-            session.add(user)
+            failure = _count_failure(session, user, now) or bad
         elif user.role == Role.BOT:
             failure = NotAuthenticated(_("The bot account cannot log in; use an API token."))
         else:
@@ -69,6 +59,20 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
             return actor_of(user)
     # The failure is recorded (committed above) before it is reported.
     raise failure
+
+
+def _count_failure(session: Session, user: User, now: datetime) -> AccountLocked | None:
+    """One more wrong password for ``user`` (at login or as the current password of a change):
+    logged, and the fifth in a row locks the account. Returns the lockout error, if it locked."""
+    user.failed_logins += 1
+    log(session, ActivityKind.LOGIN_FAILED, actor_id=None, user_id=user.id, unit=user.unit_code)
+    session.add(user)
+    if user.failed_logins < MAX_FAILED_LOGINS:
+        return None
+    user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+    user.failed_logins = 0
+    log(session, ActivityKind.ACCOUNT_LOCKED, actor_id=None, user_id=user.id, unit=user.unit_code)
+    return _locked(user.locked_until)
 
 
 def _locked(until: datetime) -> AccountLocked:
@@ -194,19 +198,72 @@ def _token_public(t: AuthToken, owner: str = "") -> TokenPublic:
     )
 
 
-def change_own_password(db: Database, *, actor: Actor, current: str, new: str) -> None:
-    """The user changes their own password (the forced change after a seeded default too)."""
+def change_own_password(db: Database, *, actor: Actor, current: str, new: str) -> str:
+    """The user changes their own password (the forced change after a seeded default too).
+
+    A wrong current password counts as a failed login (logged, same counter and lockout): a
+    session left open is no way to guess the password without limit. The lockout also ends the
+    user's login sessions. Returns the new ``session_stamp``, so the session that made the
+    change goes on."""
+    now = utcnow()
     with db.write() as session:
         actor = live_actor(session, actor)
         user = session.get(User, actor.id)
         assert user is not None
-        if not verify_password(user.password_hash, current):
-            raise NotAuthenticated(_("The current password is wrong."))
-        set_password(session, user, new, actor=actor, forced_change=False)
+        if user.locked_until and user.locked_until > now:
+            failure: Exception = _locked(user.locked_until)
+        elif not verify_password(user.password_hash, current):
+            locked = _count_failure(session, user, now)
+            if locked is not None:
+                _end_sessions(session, user)
+            failure = locked or NotAuthenticated(_("The current password is wrong."))
+        else:
+            set_password(session, user, new, actor=actor, forced_change=False)
+            return _stamp(user)
+    # The failure is recorded (committed above) before it is reported.
+    raise failure
+
+
+def _stamp(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def session_stamp(db: Database, actor: Actor) -> str:
+    """A marker of the user's password: it changes whenever the password does. A front end
+    keeping a session open (the TUI) takes it at sign-in and hands it to ``check_session``."""
+    with db.read() as session:
+        user = session.get(User, actor.id)
+        return _stamp(user) if user is not None else ""
+
+
+def check_session(db: Database, actor: Actor, stamp: str) -> None:
+    """Raise ``NotAuthenticated`` with the reason when a session opened with ``stamp`` must end:
+    the account was deactivated, or the password was reset or changed elsewhere. One read of
+    the user's row by primary key, cheap enough to run every second."""
+    with db.read() as session:
+        user = session.get(User, actor.id)
+        if user is None or not user.active:
+            raise NotAuthenticated(_("Your session ended: your account was deactivated."))
+        if _stamp(user) != stamp:
+            if user.must_change_password:
+                raise NotAuthenticated(_("Your session ended: your password was reset. Sign in again."))
+            raise NotAuthenticated(
+                _("Your session ended: your password was changed in another session. Sign in again.")
+            )
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    """Revoke the user's login sessions; API tokens stay (scripts keep running)."""
+    for t in session.exec(
+        select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.kind == "session",
+                                AuthToken.revoked_at == None)  # noqa: E711
+    ):
+        t.revoked_at = utcnow()
+        session.add(t)
 
 
 def set_password(session: Session, user: User, new: str, *, actor: Actor, forced_change: bool) -> None:
-    check_new_password(user.username, new)
+    check_new_password(user.username, new, full_name=user.full_name)
     if verify_password(user.password_hash, new):
         raise ValidationError(_("The new password must differ from the current one."))
     user.password_hash = hash_password(new)
@@ -217,10 +274,6 @@ def set_password(session: Session, user: User, new: str, *, actor: Actor, forced
     kind = ActivityKind.PASSWORD_RESET if forced_change else ActivityKind.PASSWORD_CHANGED
     log(session, kind, actor_id=actor.id, user_id=user.id, unit=user.unit_code)
     if forced_change:
-        # A reset ends the user's sessions; API tokens stay (scripts keep running).
-        for t in session.exec(
-            select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.kind == "session",
-                                    AuthToken.revoked_at == None)  # noqa: E711
-        ):
-            t.revoked_at = utcnow()
-            session.add(t)
+        # A reset ends the user's sessions: CLI sessions here, open TUI sessions through
+        # ``check_session`` (the password changed).
+        _end_sessions(session, user)

@@ -42,6 +42,18 @@ from iticket.core.timeutil import utcnow
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 
 
+def _temporary_password(username: str, full_name: str) -> str:
+    """A random password the rules accept (a random one failing them is all but impossible,
+    but a generated password must never be refused)."""
+    while True:
+        password = secrets.token_urlsafe(9)
+        try:
+            check_new_password(username, password, full_name=full_name)
+        except ValidationError:
+            continue
+        return password
+
+
 def list_units(db: Database) -> list[UnitPublic]:
     with db.read() as session:
         rows = session.exec(select(Unit).order_by(Unit.position, Unit.code)).all()  # type: ignore[arg-type]
@@ -110,8 +122,8 @@ def add_user(
         raise ValidationError(_("The role must be 'agent' or 'admin'."))
     generated: str | None = None
     if password is None:
-        generated = password = secrets.token_urlsafe(9)
-    check_new_password(name, password)
+        generated = password = _temporary_password(name, full)
+    check_new_password(name, password, full_name=full)
     with db.write() as session:
         actor = live_actor(session, actor)
         code = unit_code(session, unit or actor.unit)
@@ -140,12 +152,12 @@ def reset_password(
     """An admin sets a new password for a user of the own unit (must be changed at next login).
     Without ``password`` a random one is generated and returned."""
     generated: str | None = None
-    if password is None:
-        generated = password = secrets.token_urlsafe(9)
     with db.write() as session:
         actor = live_actor(session, actor)
         user = get_user_by_name(session, username)
         require_manage_user(actor, user.unit_code)
+        if password is None:
+            generated = password = _temporary_password(user.username, user.full_name)
         set_password(session, user, password, actor=actor, forced_change=True)
         return user_public(user), generated
 

@@ -22,9 +22,10 @@ class LoginScreen(DataScreen):
     CSS_PATH = "login_screen.tcss"
     AUTO_FOCUS = "#username"
 
-    def __init__(self, *, hint: str = "") -> None:
+    def __init__(self, *, hint: str = "", message: str = "") -> None:
         super().__init__()
         self._hint = hint
+        self._message = message  # why the previous session ended, if it was ended
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="box"):
@@ -34,7 +35,7 @@ class LoginScreen(DataScreen):
             yield FormInput(id="username", placeholder=_("username"), next_field="password", compact=True)
             yield Label(_("Password"))
             yield Input(id="password", password=True, placeholder=_("password"), compact=True)
-            yield Static("", id="error")
+            yield Static(self._message, id="error", markup=False)
             yield Button(_("Log in"), id="login", variant="primary", compact=True)
             if self._hint:
                 yield Static(self._hint, id="hint")
@@ -58,15 +59,16 @@ class LoginScreen(DataScreen):
         self.query_one("#error", Static).update(_("Checking…"))
         db = self.itapp.db
 
-        def check() -> tuple[Actor, list[UnitPublic]]:
-            return auth.authenticate(db, username, password), users.list_units(db)
+        def check() -> tuple[Actor, str, list[UnitPublic]]:
+            actor = auth.authenticate(db, username, password)
+            return actor, auth.session_stamp(db, actor), users.list_units(db)
 
         self.run_db(check, self._ok, group="login", on_error=self._error)
 
-    def _ok(self, result: tuple[Actor, list[UnitPublic]]) -> None:
-        actor, units = result
+    def _ok(self, result: tuple[Actor, str, list[UnitPublic]]) -> None:
+        actor, stamp, units = result
         self.itapp.units = units
-        self.itapp.signed_in(actor)
+        self.itapp.signed_in(actor, stamp)
 
     def _error(self, error: BaseException) -> None:
         if isinstance(error, NotAuthenticated):

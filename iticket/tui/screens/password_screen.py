@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
+from iticket.core.errors import AccountLocked, NotAuthenticated
 from iticket.core.i18n import _
 from iticket.core.services import auth
 from iticket.tui.screens.base import DataScreen
@@ -68,18 +69,31 @@ class PasswordScreen(DataScreen):
         actor = self.itapp.actor
         assert actor is not None
         db = self.itapp.db
+        # The password is about to change on purpose: the session check must not end this session.
+        self.itapp.changing_password = True
         self.run_db(lambda: auth.change_own_password(db, actor=actor, current=current, new=new),
-                    lambda _none: self._done(), group="save", on_error=self._error)
+                    self._done, group="save", on_error=self._error)
 
     def _error(self, error: BaseException) -> None:
+        self.itapp.changing_password = False
         message = getattr(error, "message", str(error))
+        if isinstance(error, AccountLocked):
+            # Too many wrong current passwords: locked like a login, and this session ends.
+            self.itapp.sign_out(message)
+            return
         self.query_one("#error", Static).update(message)
+        if isinstance(error, NotAuthenticated):  # the current password was wrong: try it again
+            current = self.query_one("#current", Input)
+            current.value = ""
+            current.focus()
 
-    def _done(self) -> None:
+    def _done(self, stamp: str) -> None:
         actor = self.itapp.actor
         assert actor is not None
+        self.itapp.session_stamp = stamp
+        self.itapp.changing_password = False
         self.notify(_("Password changed."))
         if self.forced:
-            self.itapp.signed_in(actor.model_copy(update={"must_change_password": False}))
+            self.itapp.signed_in(actor.model_copy(update={"must_change_password": False}), stamp)
         else:
             self.app.pop_screen()

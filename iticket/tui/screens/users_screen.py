@@ -1,4 +1,4 @@
-"""Users (admins, own unit only): list, add, deactivate, reset password.
+"""Users (admins, own unit only): list, add, deactivate, reactivate, reset password.
 
 Admins manage only their own unit's users (the policy); the list shows inactive users too, dim.
 A generated password is shown once in a dialog and must be changed at the user's next login.
@@ -37,6 +37,7 @@ class UsersScreen(DataScreen):
         Binding("a", "add", _("Add user"), id="add_user"),
         Binding("d", "deactivate", _("Deactivate"), id="deactivate"),
         Binding("p", "reset", _("Reset password"), id="reset_password"),
+        Binding("r", "activate", _("Reactivate"), id="activate_user"),
     ]
 
     def __init__(self) -> None:
@@ -88,6 +89,16 @@ class UsersScreen(DataScreen):
                           key=u.username)
         if rows:
             table.move_cursor(row=min(row, len(rows) - 1))
+        self.refresh_bindings()
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # "Reactivate" follows the selected user
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "activate":
+            user = self._selected() if self.is_mounted else None
+            return user is not None and not user.active
+        return True
 
     def _selected(self) -> UserPublic | None:
         table = self.query_one("#users", DataTable)
@@ -123,10 +134,16 @@ class UsersScreen(DataScreen):
 
     def action_deactivate(self) -> None:
         user = self._selected()
-        if user is None or not user.active:
-            return
         actor, db = self.itapp.actor, self.itapp.db
-        assert actor is not None
+        if user is None or actor is None:
+            return
+        # Said before asking: the core would refuse these after the confirmation anyway.
+        if user.id == actor.id:
+            self.notify(_("You cannot deactivate your own account."), severity="warning")
+            return
+        if not user.active:
+            self.notify(_("User '{name}' is already inactive.").format(name=user.username), severity="warning")
+            return
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -145,27 +162,59 @@ class UsersScreen(DataScreen):
             yes=_("Deactivate"),
         ), answered)
 
+    def action_activate(self) -> None:
+        user = self._selected()
+        actor, db = self.itapp.actor, self.itapp.db
+        if user is None or actor is None or user.active:
+            return
+
+        def done(_user: UserPublic) -> None:
+            self.notify(_("{name} reactivated; they sign in again with their password.").format(name=user.username))
+            self.reload()
+
+        self.run_db(lambda: users.activate_user(db, user.username, actor=actor), done, group="write")
+
     def action_reset(self) -> None:
         user = self._selected()
-        if user is None or not user.active:
-            return
         actor, db = self.itapp.actor, self.itapp.db
-        assert actor is not None
+        if user is None or actor is None:
+            return
+        if not user.active:
+            self.notify(_("User '{name}' is inactive: reactivate the account first.").format(name=user.username),
+                        severity="warning")
+            return
+        own = user.id == actor.id
 
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
 
             def done(result: tuple[UserPublic, str | None]) -> None:
+                title = _("Password of {name} reset").format(name=user.username)
+                text = _("New temporary password (shown once; it must be changed at next login): {pw}").format(
+                    pw=result[1])
+                self.itapp.changing_password = False
+                if own:
+                    # The reset ends this session too: nothing more is done in it, the password
+                    # is shown once, and closing the dialog goes back to the login screen.
+                    self.itapp.actor = None
+                    self.app.push_screen(Message(title, text), lambda _closed: self.itapp.sign_out(
+                        _("Your session ended: your password was reset. Sign in again.")))
+                    return
                 self.reload()
-                self.app.push_screen(Message(
-                    _("Password of {name} reset").format(name=user.username),
-                    _("New temporary password (shown once; it must be changed at next login): {pw}").format(
-                        pw=result[1]),
-                ))
+                self.app.push_screen(Message(title, text))
 
-            self.run_db(lambda: users.reset_password(db, user.username, actor=actor), done, group="write")
+            def failed(error: BaseException) -> None:
+                self.itapp.changing_password = False
+                self.show_error(error)
 
-        self.app.push_screen(Confirm(
-            _("Reset the password of {name}? Their sessions end.").format(name=user.username), yes=_("Reset"),
-        ), answered)
+            # Own reset: the session check must not end the session before the password is shown.
+            self.itapp.changing_password = own
+            self.run_db(lambda: users.reset_password(db, user.username, actor=actor), done, group="write",
+                        on_error=failed)
+
+        if own:
+            question = _("Reset your own password? Your session ends: sign in again with the temporary password.")
+        else:
+            question = _("Reset the password of {name}? Their sessions end.").format(name=user.username)
+        self.app.push_screen(Confirm(question, yes=_("Reset")), answered)
