@@ -226,9 +226,18 @@ class Cli:
         assert result.code == 0, result.stderr
 
 
+def program_env() -> dict[str, str]:
+    """The environment a real ``iticket`` process gets in tests: ours without ``ITICKET_*``, and
+    with bytecode caching on as for any installed program. A shell exporting
+    PYTHONDONTWRITEBYTECODE made every one of the suite's ~400 subprocesses compile SQLAlchemy,
+    Typer and Rich from source: 1.4 s a start instead of 0.6 s, a third of the suite's time."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("ITICKET_") and k != "PYTHONDONTWRITEBYTECODE"}
+
+
 @pytest.fixture
 def cli(db_url: str, tmp_path: Path) -> Cli:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ITICKET_")}
+    env = program_env()
     env.update(
         ITICKET_DATABASE_URL=db_url,
         ITICKET_CONFIG_DIR=str(tmp_path / "config"),

@@ -16,7 +16,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
 import random
 import re
 import socket
@@ -38,6 +37,7 @@ from iticket.bot.outgoing import plain_text
 from iticket.core.db import Database
 from iticket.core.models import InboundEvent, OutboundMessage, Ticket
 from tests.bot.conftest import APP_SECRET, PHONE_NUMBER_ID, FakeGraph
+from tests.conftest import program_env
 
 REQUESTERS = 20
 SECTORS = ["guardia", "farmacia", "uti adultos", "laboratorio"]
@@ -105,7 +105,7 @@ class BotProcess:
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ITICKET_")}
+        env = program_env()
         env.update(
             ITICKET_DATABASE_URL=db_url, ITICKET_DATA_DIR=str(workdir),
             ITICKET_CONFIG_DIR=str(workdir), ITICKET_LANG="en",
