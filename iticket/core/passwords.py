@@ -3,7 +3,6 @@ and salts handled by a maintained library instead of hand-rolled code) and passw
 
 from __future__ import annotations
 
-import unicodedata
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -11,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from iticket.core.errors import ValidationError
 from iticket.core.i18n import _
+from iticket.core.rules import fold
 
 MIN_PASSWORD = 8
 
@@ -32,7 +32,7 @@ _SEQUENCES = (
 _MIN_PIECE = 3  # "abc", "123", "qwe": a piece of a sequence this long counts as one
 
 # The most used passwords (lists of leaked passwords, English and Spanish), compared with case,
-# accents, spaces and symbols ignored and trailing digits removed ("Hospital2024!" is "hospital").
+# accents (ñ as n, rules.fold), spaces and symbols ignored and trailing digits removed ("Hospital2024!" is "hospital").
 COMMON_PASSWORDS = frozenset({
     "password", "password1", "passw0rd", "p4ssw0rd", "contraseña", "contrasena", "clave",
     "miclave", "secreto", "hospital", "iticket", "helpdesk", "soporte", "sistemas", "admin",
@@ -47,15 +47,9 @@ COMMON_PASSWORDS = frozenset({
 })
 
 
-def _fold(text: str) -> str:
-    """Lower case without accents (ñ kept: "contraseña" and "contrasena" are both listed)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ñ", "\0"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\0", "ñ")
-
-
 def _core(password: str) -> str:
     """Letters and digits only, trailing digits dropped: what is left of "Hospital2024!"."""
-    bare = "".join(c for c in _fold(password) if c.isalnum())
+    bare = "".join(c for c in fold(password) if c.isalnum())
     return bare.rstrip("0123456789") or bare
 
 
@@ -97,7 +91,7 @@ def check_new_password(username: str, password: str, *, full_name: str = "") -> 
             _("The password must have at least {n} characters.").format(n=MIN_PASSWORD)
         )
     core = _core(password)
-    login = "".join(c for c in _fold(username) if c.isalnum())
+    login = "".join(c for c in fold(username) if c.isalnum())
     if password.strip().lower() == username.strip().lower() or core == login:
         raise ValidationError(_("The password cannot be the username."))
     words = [w for w in (_core(w) for w in full_name.split()) if len(w) >= 3]
@@ -107,7 +101,7 @@ def check_new_password(username: str, password: str, *, full_name: str = "") -> 
         raise ValidationError(_("The password cannot be only digits."))
     if len(set(password.casefold())) == 1:
         raise ValidationError(_("The password cannot be one character repeated."))
-    bare = "".join(c for c in _fold(password) if c.isalnum())
+    bare = "".join(c for c in fold(password) if c.isalnum())
     if _is_sequence(bare) or _is_sequence(core):
         raise ValidationError(
             _("The password cannot be a sequence or a row of keys, such as 12345678, abcdefgh or qwerty.")
