@@ -25,6 +25,9 @@ T = TypeVar("T")
 ErrorHandler = Callable[[BaseException], None]
 
 
+CELL_PADDING = 1  # DataTable's default, on each side of every cell (screens sizing columns)
+
+
 class DataScreen(Screen[None]):
     """Loads in workers; ``reload()`` runs on mount (override ``on_mount`` to call it), when the
     screen is shown again, and when the data changed."""

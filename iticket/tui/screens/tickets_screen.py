@@ -41,7 +41,7 @@ from iticket.core.services.tickets import (
 )
 from iticket.core.timeutil import utcnow
 from iticket.tui.format import duration, status_text, waiting_text
-from iticket.tui.screens.base import DataScreen
+from iticket.tui.screens.base import CELL_PADDING, DataScreen
 
 PAGE = 50  # the first page before the table has a size; then ``page_size``
 PAGE_MARGIN = 10  # rows beyond the visible ones: the cursor can move on while the next page loads
@@ -61,7 +61,6 @@ def status_choices() -> list[tuple[str, str]]:
     ]
 
 
-CELL_PADDING = 1  # DataTable's default, on each side of every cell
 FIXED = {"id": 5, "waiting": 9, "status": 10, "assignee": 8, "unit": 10}  # status: see below
 REQUESTER = (11, 16, 22)  # least, preferred, most cells
 SECTOR = (9, 14, 18)

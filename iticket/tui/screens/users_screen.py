@@ -15,11 +15,9 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from iticket.core.i18n import _
 from iticket.core.models import Role, UserPublic
 from iticket.core.services import users
-from iticket.tui.screens.base import DataScreen
+from iticket.tui.screens.base import CELL_PADDING, DataScreen
 from iticket.tui.widgets.modals import Confirm, Message
 from iticket.tui.widgets.user_form import NewUser, UserForm
-
-CELL_PADDING = 1  # DataTable's default cell padding, each side
 
 
 def _role_labels() -> tuple[str, str]:  # translated when called
